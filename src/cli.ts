@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+
+/** `context-vault <command>`: serve, migrate, user add, keys rotate (+ commands added by subsystems). */
+
+type Command = (config: Config, args: string[]) => Promise<number>;
+
+const commands: Record<string, { help: string; run: Command }> = {
+  serve: {
+    help: 'serve                      start the gateway',
+    async run(config) {
+      const { serveGateway } = await import('./main.ts');
+      const { url, runtime } = await serveGateway(config);
+      runtime.deps.log.info({ url, database: runtime.database.kind }, 'context-vault is listening');
+      process.stdout.write(`\ncontext-vault is running at ${url}\n\n`);
+      return -1; // keep running
+    },
+  },
+  migrate: {
+    help: 'migrate                    bring the database schema up to date',
+    async run(config) {
+      const { connectDatabase } = await import('./db/connect.ts');
+      const { migrateToLatest } = await import('./db/migrate.ts');
+      const h = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+      try {
+        const r = await migrateToLatest(h.db);
+        console.log(`applied ${r.applied.length} migration(s); vector extension: ${r.vector ? 'present' : 'absent (lexical only)'}`);
+      } finally {
+        await h.close();
+      }
+      return 0;
+    },
+  },
+  user: {
+    help: 'user add <email>           create an account (password from CV_PASSWORD or stdin)',
+    async run(config, args) {
+      if (args[0] !== 'add' || !args[1]) {
+        console.error('usage: context-vault user add <email>');
+        return 2;
+      }
+      const password = process.env.CV_PASSWORD ?? (await readStdin()).trim();
+      if (password.length < 10) {
+        console.error('password must be at least 10 characters (set CV_PASSWORD or pipe it on stdin)');
+        return 2;
+      }
+      const { buildRuntime } = await import('./main.ts');
+      const rt = await buildRuntime(config);
+      try {
+        const { user } = await rt.deps.accounts.signup(args[1], password);
+        console.log(`created user ${user.id} <${user.email}>`);
+      } finally {
+        await rt.close();
+      }
+      return 0;
+    },
+  },
+  keys: {
+    help: 'keys rotate                re-wrap every data key with the current master key',
+    async run(config, args) {
+      if (args[0] !== 'rotate') {
+        console.error('usage: context-vault keys rotate');
+        return 2;
+      }
+      const { rotateKeys } = await import('./vault/rotate.ts');
+      const r = await rotateKeys(config);
+      console.log(r.message);
+      return 0;
+    },
+  },
+};
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const [name = 'serve', ...rest] = positionals;
+  if (name === 'help' || name === '--help' || !commands[name]) {
+    console.log(`usage: context-vault <command>\n\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
+    process.exitCode = commands[name] || name === 'help' || name === '--help' ? 0 : 2;
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+  try {
+    const code = await commands[name].run(config, rest.concat(argv.filter((a) => a.startsWith('--'))));
+    if (code >= 0) process.exit(code);
+  } catch (e) {
+    console.error(`context-vault ${name} failed: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+
+await runCli(process.argv.slice(2));

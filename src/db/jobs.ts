@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { JobStatus } from './schema.ts';
+import type { Db } from './types.ts';
+
+export function insertJob(db: Db, j: { id: string; userId: string | null; type: string; params: unknown; dedupeKey: string | null; unit: string }) {
+  return db
+    .insertInto('jobs')
+    .values({
+      id: j.id,
+      user_id: j.userId,
+      type: j.type,
+      status: 'queued',
+      dedupe_key: j.dedupeKey,
+      params: JSON.stringify(j.params ?? {}),
+      progress_done: 0,
+      progress_unit: j.unit,
+      warnings: '[]',
+      result: null,
+    })
+    .execute();
+}
+
+export function findActiveByDedupe(db: Db, dedupeKey: string) {
+  return db
+    .selectFrom('jobs')
+    .select(['id'])
+    .where('dedupe_key', '=', dedupeKey)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+}
+
+export function findJob(db: Db, id: string) {
+  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listJobs(db: Db, userId: string, limit: number) {
+  return db.selectFrom('jobs').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').limit(limit).execute();
+}
+
+/** Claims the oldest queued job of the given types, marking it running. */
+export async function claimNextJob(db: Db, types: string[]) {
+  if (!types.length) return undefined;
+  const r = await sql<{ id: string }>`
+    update jobs set status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(), attempts = attempts + 1
+    where id = (
+      select id from jobs where status = 'queued' and type = any(${types}::text[])
+      order by created_at limit 1 for update skip locked
+    )
+    returning id`.execute(db);
+  return r.rows[0]?.id;
+}
+
+export function updateProgress(db: Db, id: string, p: { done: number; total: number | null; unit: string; warnings: string[] }) {
+  return db
+    .updateTable('jobs')
+    .set({ progress_done: p.done, progress_total: p.total, progress_unit: p.unit, warnings: JSON.stringify(p.warnings), heartbeat_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export function finishJob(db: Db, id: string, status: Extract<JobStatus, 'succeeded' | 'failed'>, f: { error?: string; result?: unknown; warnings: string[]; done: number; total: number | null }) {
+  return db
+    .updateTable('jobs')
+    .set({
+      status,
+      error: f.error ?? null,
+      result: f.result === undefined ? null : JSON.stringify(f.result),
+      warnings: JSON.stringify(f.warnings),
+      progress_done: f.done,
+      progress_total: f.total,
+      finished_at: new Date(),
+      heartbeat_at: new Date(),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Jobs left "running" by a process that died: requeue the resumable ones, fail the rest. */
+export async function recoverInterruptedJobs(db: Db, resumableTypes: string[], maxAttempts: number) {
+  const requeued = await sql<{ id: string }>`
+    update jobs set status = 'queued'
+    where status = 'running' and type = any(${resumableTypes}::text[]) and attempts < ${maxAttempts}
+    returning id`.execute(db);
+  const failed = await sql<{ id: string }>`
+    update jobs set status = 'failed', finished_at = now(),
+      error = 'Interrupted by a server restart before it finished; start it again.'
+    where status = 'running'
+    returning id`.execute(db);
+  return { requeued: requeued.rows.length, failed: failed.rows.length };
+}

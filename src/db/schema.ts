@@ -1,0 +1,124 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Table types of the vault database. Content-bearing columns are ciphertext (`*_enc`). */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface UserKeysTable {
+  user_id: string;
+  master_key_id: string;
+  wrapped_key: Buffer;
+  created_at: CreatedAt;
+  rotated_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: Buffer;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: Buffer;
+  prefix: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+}
+
+export type Sensitivity = 'normal' | 'private' | 'secret';
+
+export interface ItemsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  source: string;
+  source_id: string | null;
+  categories: string[];
+  tags: string[];
+  effective_at: Timestamp | null;
+  sensitivity: Sensitivity;
+  title_enc: Buffer;
+  text_enc: Buffer | null;
+  content_enc: Buffer | null;
+  content_hash: string;
+  search: string | null;
+  share_with_ai: boolean | null;
+  share_with_cloud: boolean | null;
+  read_only: Generated<boolean>;
+  expires_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  sort_at: ColumnType<Date, never, never>;
+}
+
+export interface SharingRulesTable {
+  id: string;
+  user_id: string;
+  source: string | null;
+  kind: string | null;
+  category: string | null;
+  tag: string | null;
+  share_with_ai: boolean;
+  share_with_cloud: boolean;
+  priority: number;
+  expires_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface DisclosuresTable {
+  id: string;
+  user_id: string;
+  conversation_id: string | null;
+  model: string;
+  purpose: string;
+  item_ids: string[];
+  created_at: CreatedAt;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobsTable {
+  id: string;
+  user_id: string | null;
+  type: string;
+  status: JobStatus;
+  dedupe_key: string | null;
+  params: ColumnType<unknown, string, string>;
+  progress_done: ColumnType<string, number | string, number | string>;
+  progress_total: ColumnType<string | null, number | string | null, number | string | null>;
+  progress_unit: string;
+  warnings: ColumnType<string[], string, string>;
+  error: string | null;
+  result: ColumnType<unknown, string | null, string | null>;
+  attempts: Generated<number>;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  heartbeat_at: Timestamp | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_keys: UserKeysTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  items: ItemsTable;
+  sharing_rules: SharingRulesTable;
+  disclosures: DisclosuresTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../context.ts';
+import { requireAuth } from '../auth-middleware.ts';
+import { idParam, readJson, readQuery } from '../validate.ts';
+
+const disclosureQuery = z
+  .object({
+    conversationId: z.string().uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    before: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+const tokenBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    expiresAt: z.string().datetime({ offset: true }).nullable().optional(),
+  })
+  .strict();
+
+/** Audit (disclosures), jobs and personal API tokens. */
+export function accountRoutes() {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireAuth());
+
+  app.get('/audit/disclosures', async (c) =>
+    c.json({ disclosures: await c.var.deps.audit.list(c.var.principal.userId, readQuery(c, disclosureQuery)) }),
+  );
+
+  app.get('/jobs', async (c) => c.json({ jobs: await c.var.deps.jobs.list(c.var.principal.userId) }));
+  app.get('/jobs/:id', async (c) => c.json(await c.var.deps.jobs.get(c.var.principal.userId, idParam(c))));
+
+  app.get('/tokens', async (c) => c.json({ tokens: await c.var.deps.accounts.listApiTokens(c.var.principal.userId) }));
+  app.post('/tokens', async (c) => {
+    const body = await readJson(c, tokenBody);
+    const t = await c.var.deps.accounts.createApiToken(c.var.principal.userId, body.name, body.expiresAt ? new Date(body.expiresAt) : null);
+    return c.json(t, 201);
+  });
+  app.delete('/tokens/:id', async (c) => {
+    await c.var.deps.accounts.revokeApiToken(c.var.principal.userId, idParam(c));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { z } from 'zod';
+import type { AppEnv } from '../context.ts';
+import { CSRF_COOKIE, SESSION_COOKIE, requireAuth, sessionSecret } from '../auth-middleware.ts';
+import { readJson } from '../validate.ts';
+import { csrfFor } from '../../lib/tokens.ts';
+
+const credentials = z
+  .object({
+    email: z.string().min(3).max(254),
+    password: z.string().min(10, 'must be at least 10 characters').max(512),
+  })
+  .strict();
+const loginBody = credentials.extend({ password: z.string().min(1).max(512) }).strict();
+
+function clientAddress(c: Context<AppEnv>): string {
+  if (c.var.deps.config.TRUST_PROXY) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'local';
+  }
+}
+
+function startSession(c: Context<AppEnv>, token: string) {
+  const { config, csrfSecret } = c.var.deps;
+  const secure = config.PUBLIC_URL.startsWith('https:');
+  const csrfToken = csrfFor(csrfSecret, token);
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Lax', secure, path: '/', maxAge: config.SESSION_TTL_S });
+  setCookie(c, CSRF_COOKIE, csrfToken, { httpOnly: false, sameSite: 'Lax', secure, path: '/', maxAge: config.SESSION_TTL_S });
+  return csrfToken;
+}
+
+/** Sign-up, sign-in, sign-out and the account itself. */
+export function authRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.post('/auth/signup', async (c) => {
+    const body = await readJson(c, credentials);
+    const { token, user } = await c.var.deps.accounts.signup(body.email, body.password);
+    return c.json({ token, user, csrfToken: startSession(c, token) }, 201);
+  });
+
+  app.post('/auth/login', async (c) => {
+    const body = await readJson(c, loginBody);
+    const { token, user } = await c.var.deps.accounts.login(body.email, body.password, clientAddress(c));
+    return c.json({ token, user, csrfToken: startSession(c, token) });
+  });
+
+  app.post('/auth/logout', requireAuth(), async (c) => {
+    const secret = sessionSecret(c);
+    if (secret) await c.var.deps.accounts.logout(secret);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  app.get('/me', requireAuth(), async (c) => {
+    const { accounts, items, csrfSecret } = c.var.deps;
+    const userId = c.var.principal.userId;
+    const secret = sessionSecret(c)!;
+    return c.json({
+      user: await accounts.user(userId),
+      csrfToken: csrfFor(csrfSecret, secret),
+      vault: await items.summary(userId),
+    });
+  });
+
+  app.delete('/me', requireAuth(), async (c) => {
+    await c.var.deps.accounts.deleteAccount(c.var.principal.userId);
+    c.var.log.info({ userId: c.var.principal.userId }, 'account deleted');
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

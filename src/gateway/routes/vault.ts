@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../context.ts';
+import { requireAuth } from '../auth-middleware.ts';
+import { idParam, readJson, readQuery } from '../validate.ts';
+import { itemPatchSchema, listQuerySchema, newItemSchema, permissionsSchema, ruleSchema } from '../../vault/item-input.ts';
+
+/** Items, permissions, sharing rules and export. */
+export function vaultRoutes() {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireAuth());
+
+  app.get('/items', async (c) => c.json(await c.var.deps.items.list(c.var.principal.userId, readQuery(c, listQuerySchema))));
+
+  app.post('/items', async (c) => {
+    const body = await readJson(c, newItemSchema);
+    return c.json(await c.var.deps.items.create(c.var.principal.userId, body), 201);
+  });
+
+  app.get('/items/:id', async (c) => c.json(await c.var.deps.items.get(c.var.principal.userId, idParam(c))));
+
+  app.patch('/items/:id', async (c) => {
+    const id = idParam(c);
+    const body = await readJson(c, itemPatchSchema);
+    return c.json(await c.var.deps.items.update(c.var.principal.userId, id, body));
+  });
+
+  app.delete('/items/:id', async (c) => {
+    await c.var.deps.items.delete(c.var.principal.userId, idParam(c));
+    return c.body(null, 204);
+  });
+
+  app.put('/items/:id/permissions', async (c) => {
+    const id = idParam(c);
+    const body = await readJson(c, permissionsSchema);
+    return c.json(await c.var.deps.items.setPermissions(c.var.principal.userId, id, body));
+  });
+
+  app.get('/summary', async (c) => c.json(await c.var.deps.items.summary(c.var.principal.userId)));
+
+  app.get('/rules', async (c) => c.json({ rules: await c.var.deps.rules.list(c.var.principal.userId) }));
+
+  app.post('/rules', async (c) => {
+    const body = await readJson(c, ruleSchema);
+    return c.json(await c.var.deps.rules.create(c.var.principal.userId, body), 201);
+  });
+
+  app.delete('/rules/:id', async (c) => {
+    await c.var.deps.rules.delete(c.var.principal.userId, idParam(c));
+    return c.body(null, 204);
+  });
+
+  app.get('/export', async (c) => {
+    const userId = c.var.principal.userId;
+    const { accounts, items, rules, audit } = c.var.deps;
+    const body = {
+      exportedAt: new Date().toISOString(),
+      user: await accounts.user(userId),
+      items: await items.exportAll(userId),
+      rules: await rules.list(userId),
+      disclosures: await audit.list(userId, { limit: 100_000 }),
+    };
+    c.header('Content-Disposition', 'attachment; filename="context-vault-export.json"');
+    c.header('Cache-Control', 'no-store');
+    return c.json(body);
+  });
+
+  return app;
+}

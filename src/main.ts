@@ -1,0 +1,114 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { connectDatabase, hasVectorExtension, type DatabaseHandle } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { loadMasterKeyring } from './vault/master-key.ts';
+import { KeyService } from './vault/keys.ts';
+import { AccountService } from './vault/accounts.ts';
+import { ItemService } from './vault/items.ts';
+import { RuleService } from './vault/rules.ts';
+import { AuditService } from './vault/audit.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { Metrics } from './lib/metrics.ts';
+import { createApp } from './gateway/app.ts';
+import type { AppDeps, HealthCheck } from './gateway/context.ts';
+import { sql } from 'kysely';
+
+export interface Runtime {
+  deps: AppDeps;
+  database: DatabaseHandle;
+  app: ReturnType<typeof createApp>;
+  /** Stops jobs and closes the database (and, later, the model pool). */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every dependency once from the validated config and wires
+ * them into the gateway. Tests call it with their own config; `serve` adds the HTTP server.
+ */
+export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const { keyring, generated } = loadMasterKeyring(config);
+  if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
+  const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+  try {
+    const report = await migrateToLatest(database.db);
+    if (report.applied.length) log.info({ applied: report.applied.length }, 'database migrated');
+    if (!report.vector) log.warn('the database has no pgvector extension: retrieval will be lexical only');
+    // Finishes an interrupted rotation: anything still wrapped by a previous key moves to the current one.
+    const rewrapped = await new KeyService(database.db, keyring).rewrapAll();
+    if (rewrapped) log.info({ rewrapped }, 're-wrapped data keys with the current master key');
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const db = database.db;
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
+  const keys = new KeyService(db, keyring);
+  const accounts = new AccountService(db, keys, {
+    sessionTtlS: config.SESSION_TTL_S,
+    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowS: config.LOGIN_WINDOW_S,
+  });
+  const items = new ItemService(db, keys);
+  const rules = new RuleService(db, items);
+  const audit = new AuditService(db);
+  const jobs = new JobRunner(db, log.child({ subsystem: 'jobs' }));
+  const health: HealthCheck[] = [
+    {
+      name: 'database',
+      required: true,
+      async check() {
+        const started = performance.now();
+        await sql`select 1`.execute(db);
+        const vector = await hasVectorExtension(db);
+        return {
+          ok: true,
+          kind: database.kind,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          vector: vector ? 'present' : 'absent',
+          retrieval: vector ? 'hybrid' : 'lexical only',
+        };
+      },
+    },
+  ];
+  const csrfSecret = keyring.deriveSecret('csrf/v1');
+  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, health, csrfSecret, mounts: [] };
+  const app = createApp(deps);
+  return {
+    deps,
+    database,
+    app,
+    async close() {
+      await jobs.stop();
+      await database.close();
+    },
+  };
+}
+
+/** Starts the HTTP server; resolves once it listens. SIGTERM/SIGINT close everything. */
+export async function serveGateway(config: Config): Promise<{ runtime: Runtime; server: ServerType; url: string }> {
+  const runtime = await buildRuntime(config);
+  await runtime.deps.jobs.start();
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: runtime.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    runtime.deps.log.info({ signal }, 'shutting down');
+    server.close();
+    await runtime.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return { runtime, server, url };
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** Request shapes of the vault API (strict: unknown fields are refused). */
+
+const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO 8601 date or date-time');
+
+export const sensitivitySchema = z.enum(['normal', 'private', 'secret']);
+const label = z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+
+export const permissionsSchema = z
+  .object({
+    shareWithAi: z.boolean().nullable().optional(),
+    shareWithCloud: z.boolean().nullable().optional(),
+    readOnly: z.boolean().optional(),
+    expiresAt: isoDate.nullable().optional(),
+  })
+  .strict();
+
+export const newItemSchema = z
+  .object({
+    kind: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and . _ : - only'),
+    source: z.string().trim().min(1).max(100).optional(),
+    sourceId: z.string().min(1).max(500).optional(),
+    title: z.string().trim().min(1).max(1000),
+    text: z.string().max(1_000_000).optional(),
+    content: z.unknown().optional(),
+    effectiveAt: isoDate.nullable().optional(),
+    sensitivity: sensitivitySchema.optional(),
+    tags: z.array(label).max(50).optional(),
+    categories: z.array(label).max(20).optional(),
+    permissions: permissionsSchema.optional(),
+  })
+  .strict();
+
+export const itemPatchSchema = z
+  .object({
+    kind: newItemSchema.shape.kind.optional(),
+    title: newItemSchema.shape.title.optional(),
+    text: z.string().max(1_000_000).nullable().optional(),
+    content: z.unknown().optional(),
+    effectiveAt: isoDate.nullable().optional(),
+    sensitivity: sensitivitySchema.optional(),
+    tags: z.array(label).max(50).optional(),
+    categories: z.array(label).max(20).optional(),
+  })
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+export const listQuerySchema = z
+  .object({
+    q: z.string().max(500).optional(),
+    kind: z.string().max(100).optional(),
+    source: z.string().max(100).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    tag: z.string().max(100).optional(),
+    sensitivity: sensitivitySchema.optional(),
+    shared: z.enum(['ai', 'none']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    source: label.optional(),
+    kind: label.optional(),
+    category: label.optional(),
+    tag: label.optional(),
+    shareWithAi: z.boolean(),
+    shareWithCloud: z.boolean().optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    expiresAt: isoDate.nullable().optional(),
+  })
+  .strict();
+
+export type NewItem = z.infer<typeof newItemSchema>;
+export type ItemPatch = z.infer<typeof itemPatchSchema>;
+export type ListQuery = z.infer<typeof listQuerySchema>;
+export type RuleInput = z.infer<typeof ruleSchema>;
+export type PermissionsInput = z.infer<typeof permissionsSchema>;

@@ -1,0 +1,28 @@
+import type { Config } from '../config.ts';
+import { connectDatabase } from '../db/connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { KeyService } from './keys.ts';
+import { loadMasterKeyring, rotateDevKeyFile } from './master-key.ts';
+
+/**
+ * Master key rotation: every user's data key is re-wrapped with the current master key
+ * (content itself is not re-encrypted; it is sealed by the data keys).
+ * - VAULT_MASTER_KEY set: the operator has put the new key there and the old one in
+ *   VAULT_PREVIOUS_MASTER_KEYS; this re-wraps, after which the old key can be dropped.
+ * - Development key file: a new key is generated; the old one stays in master.key.previous.
+ */
+export async function rotateKeys(config: Config): Promise<{ rewrapped: number; message: string }> {
+  if (!config.VAULT_MASTER_KEY) rotateDevKeyFile(config.VAULT_DATA_DIR);
+  const { keyring } = loadMasterKeyring(config);
+  const handle = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+  try {
+    await migrateToLatest(handle.db);
+    const rewrapped = await new KeyService(handle.db, keyring).rewrapAll();
+    const tail = config.VAULT_MASTER_KEY
+      ? 'Every data key is now wrapped by VAULT_MASTER_KEY; VAULT_PREVIOUS_MASTER_KEYS can be removed.'
+      : 'A new development master key is in the data directory; the previous one is kept in master.key.previous.';
+    return { rewrapped, message: `re-wrapped ${rewrapped} data key(s) with master key ${keyring.currentId}. ${tail}` };
+  } finally {
+    await handle.close();
+  }
+}
