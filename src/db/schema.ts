@@ -62,7 +62,7 @@ export interface ItemsTable {
   read_only: Generated<boolean>;
   expires_at: Timestamp | null;
   created_at: CreatedAt;
-  updated_at: Timestamp;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   sort_at: ColumnType<Date, never, never>;
 }
 
