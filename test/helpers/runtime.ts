@@ -1,0 +1,90 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { buildRuntime, type Runtime } from '../../src/main.ts';
+import { Metrics } from '../../src/lib/metrics.ts';
+
+/**
+ * A real gateway for integration tests: PGlite through the same `pg` path as production, or,
+ * with TEST_DATABASE_URL set, a fresh database on that PostgreSQL server (e.g. Debian's 15).
+ */
+export interface TestRuntime extends Runtime {
+  config: Config;
+  dataDir: string;
+  /** JSON request through app.request(); `token` goes in Authorization: Bearer. */
+  api(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  signup(email?: string, password?: string): Promise<{ token: string; userId: string; email: string; csrfToken: string }>;
+  /** Closes the runtime and removes its database and data dir. */
+  destroy(): Promise<void>;
+}
+
+export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cv-test-'));
+  let dropDb: (() => Promise<void>) | undefined;
+  let databaseUrl: string | undefined;
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (adminUrl) {
+    const name = `cv_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    VAULT_DATA_DIR: adminUrl ? dataDir : env.VAULT_DATA_DIR ?? dataDir,
+    VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+  const runtime = await buildRuntime(config, { log: pino({ level: config.LOG_LEVEL }), metrics: new Metrics() });
+  const api: TestRuntime['api'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: BodyInit | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await runtime.app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    ...runtime,
+    config,
+    dataDir,
+    api,
+    async signup(email = `user-${randomUUID().slice(0, 8)}@example.test`, password = 'a long enough password') {
+      const r = await api('POST', '/api/auth/signup', { body: { email, password } });
+      if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return { token: r.body.token, userId: r.body.user.id, email, csrfToken: r.body.csrfToken };
+    },
+    async destroy() {
+      await runtime.close();
+      await dropDb?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
