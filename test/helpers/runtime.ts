@@ -20,6 +20,8 @@ export interface TestRuntime extends Runtime {
   signup(email?: string, password?: string): Promise<{ token: string; userId: string; email: string; csrfToken: string }>;
   /** Closes the runtime and removes its database and data dir. */
   destroy(): Promise<void>;
+  /** Closes the runtime but keeps its database and files (restart tests). */
+  runtimeCloseOnly(): Promise<void>;
 }
 
 export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
@@ -27,7 +29,7 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
   let dropDb: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (adminUrl) {
+  if (adminUrl && !env.DATABASE_URL) {
     const name = `cv_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
@@ -45,7 +47,7 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
   }
   const config = loadConfig({
     NODE_ENV: 'test',
-    VAULT_DATA_DIR: adminUrl ? dataDir : env.VAULT_DATA_DIR ?? dataDir,
+    VAULT_DATA_DIR: env.VAULT_DATA_DIR ?? dataDir,
     VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
@@ -80,6 +82,9 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
       const r = await api('POST', '/api/auth/signup', { body: { email, password } });
       if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
       return { token: r.body.token, userId: r.body.user.id, email, csrfToken: r.body.csrfToken };
+    },
+    async runtimeCloseOnly() {
+      await runtime.close();
     },
     async destroy() {
       await runtime.close();
