@@ -24,27 +24,33 @@ export interface TestRuntime extends Runtime {
   runtimeCloseOnly(): Promise<void>;
 }
 
-export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cv-test-'));
-  let dropDb: (() => Promise<void>) | undefined;
-  let databaseUrl: string | undefined;
+/** A fresh, empty database on the TEST_DATABASE_URL server, and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (adminUrl && !env.DATABASE_URL) {
-    const name = `cv_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDb = async () => {
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `cv_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
-    };
-  }
+    },
+  };
+}
+
+export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cv-test-'));
+  let dropDb: (() => Promise<void>) | undefined;
+  let databaseUrl: string | undefined;
+  if (process.env.TEST_DATABASE_URL && !env.DATABASE_URL) ({ url: databaseUrl, drop: dropDb } = await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     VAULT_DATA_DIR: env.VAULT_DATA_DIR ?? dataDir,

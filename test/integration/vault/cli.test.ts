@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../helpers/runtime.ts';
 
 const bin = resolve(import.meta.dirname, '../../../bin/context-vault.js');
 const dirs: string[] = [];
@@ -11,11 +12,18 @@ const tmp = () => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+let database: { url: string; drop: () => Promise<void> } | undefined;
+beforeAll(async () => {
+  if (process.env.TEST_DATABASE_URL) database = await createTestDatabase();
+});
+afterAll(async () => {
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  await database?.drop();
+});
 
 function baseEnv(extra: Record<string, string>) {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...extra };
-  if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
+  if (database) env.DATABASE_URL = database.url;
   return env;
 }
 

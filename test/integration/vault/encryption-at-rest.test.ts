@@ -97,7 +97,7 @@ describe('keys rotate with VAULT_MASTER_KEY', () => {
       const u = await rt.signup();
       const item = await rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'note', title: 't', text: 'survives rotation' } });
       await rt.runtimeCloseOnly();
-      const dbEnv = rt.config.DATABASE_URL ? { DATABASE_URL: rt.config.DATABASE_URL } : {};
+      const dbEnv: Record<string, string> = rt.config.DATABASE_URL ? { DATABASE_URL: rt.config.DATABASE_URL } : {};
       const r = await rotateKeys(loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: newKey, VAULT_PREVIOUS_MASTER_KEYS: oldKey, ...dbEnv }));
       expect(r.rewrapped).toBe(1);
       const after = await createTestRuntime({ VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: newKey, ...dbEnv });

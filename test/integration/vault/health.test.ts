@@ -9,21 +9,26 @@ import { loadConfig } from '../../../src/config.ts';
 import { buildRuntime, type Runtime } from '../../../src/main.ts';
 import { Metrics } from '../../../src/lib/metrics.ts';
 import { createLogger } from '../../../src/logger.ts';
+import { createTestDatabase } from '../../helpers/runtime.ts';
 
 let rt: Runtime;
 /** With TEST_DATABASE_URL (CI: Debian's PostgreSQL 15, no pgvector) the lexical-only fallback is checked. */
-const pgUrl = process.env.TEST_DATABASE_URL;
+const pgServer = process.env.TEST_DATABASE_URL;
+let pgUrl: string | undefined;
+let dropDb: (() => Promise<void>) | undefined;
 let dataDir: string;
 const lines: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cv-health-'));
+  if (pgServer) ({ url: pgUrl, drop: dropDb } = await createTestDatabase());
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
   const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info', ...(pgUrl ? { DATABASE_URL: pgUrl } : {}) });
   rt = await buildRuntime(config, { log: createLogger('info', sink as unknown as pino.DestinationStream), metrics: new Metrics() });
 });
 afterAll(async () => {
   await rt?.close();
+  await dropDb?.();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -36,7 +41,7 @@ describe('health, metrics and logs', () => {
     expect(ready.status).toBe(200);
     const body = await ready.json();
     expect(body.status).toBe('ready');
-    if (pgUrl) expect(body.database).toMatchObject({ ok: true, kind: 'postgres', vector: 'absent', retrieval: 'lexical only' });
+    if (pgServer) expect(body.database).toMatchObject({ ok: true, kind: 'postgres', vector: 'absent', retrieval: 'lexical only' });
     else expect(body.database).toMatchObject({ ok: true, kind: 'embedded', vector: 'present', retrieval: 'hybrid' });
   });
 
