@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { HealthCheck } from '../gateway/context.ts';
 import type { Metrics } from '../lib/metrics.ts';
+import { DockerModelPool } from './docker/docker-model-pool.ts';
 import { ExternalModelPool } from './external-model-pool.ts';
 import type { ModelPool } from './model-pool.ts';
 import { PoolMetrics } from './pool-metrics.ts';
@@ -67,7 +68,7 @@ export async function createModelPool(
   }
   if (backend === 'docker') {
     log.info({ backend, image: config.POOL_IMAGE }, 'model backend: ephemeral Docker containers');
-    return new UnconfiguredModelPool(models, 'the docker backend is not built yet on this branch');
+    return new DockerModelPool({ docker, config, log, metrics });
   }
   log.warn('no model backend configured: no Docker engine answers and OLLAMA_URL is unset');
   return new UnconfiguredModelPool(models);
