@@ -19,8 +19,7 @@ done
 cp containers/test-model/server.mjs containers/test-model/model-logic.mjs "$CTX/rootfs/app/"
 printf 'root:x:0:0::/root:/sbin/nologin\nnobody:x:65534:65534::/home/model:/sbin/nologin\n' > "$CTX/rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$CTX/rootfs/etc/group"
-chmod 1777 "$CTX/rootfs/tmp"
-chown 65534:65534 "$CTX/rootfs/home/model"
+chmod 1777 "$CTX/rootfs/tmp" "$CTX/rootfs/home/model"
 
 cat > "$CTX/Dockerfile" <<'DOCKERFILE'
 FROM scratch
