@@ -187,7 +187,8 @@ const server = createServer((req, res) => {
     else res.destroy();
   });
 });
-server.keepAliveTimeout = 5000;
+// Like Ollama (Go net/http, no idle timeout): a pooled keep-alive connection is not dropped under the client.
+server.keepAliveTimeout = 0;
 server.listen(PORT, HOST, () => {
   const addr = server.address();
   // The one line a starter waits for: the port actually bound (PORT=0 picks a free one).

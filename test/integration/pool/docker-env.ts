@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,10 +75,16 @@ export async function cleanup(instance: string, networks: string[]): Promise<voi
   for (const n of networks) await docker.getNetwork(n).remove().catch(() => undefined);
 }
 
-/** Runs `docker exec` of node code in a container; returns stdout and the exit code. */
-export function execNode(containerId: string, code: string): { out: string; status: number } {
-  const r = spawnSync('docker', ['exec', containerId, 'node', '-e', code], { encoding: 'utf8', timeout: 20_000 });
-  return { out: `${r.stdout}${r.stderr}`.trim(), status: r.status ?? -1 };
+/**
+ * Runs `docker exec` of node code in a container; returns its output and exit code. Async, so the
+ * test process keeps serving its sockets meanwhile.
+ */
+export async function execNode(containerId: string, code: string): Promise<{ out: string; status: number }> {
+  return new Promise((resolve) => {
+    execFile('docker', ['exec', containerId, 'node', '-e', code], { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ out: `${stdout}${stderr}`.trim(), status: err ? ((err as { code?: number }).code ?? -1) : 0 });
+    });
+  });
 }
 
 export async function collectText(it: AsyncIterable<{ text: string }>): Promise<string> {

@@ -72,16 +72,16 @@ describeDocker('model containers keep nothing and reach nothing', () => {
     expect(net.Internal).toBe(true);
   });
 
-  it('cannot write outside its tmpfs mounts, from inside', () => {
-    const tryWrite = (path: string) =>
-      execNode(info.Id, `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x'); console.log('WROTE') } catch (e) { console.log(e.code) }`).out;
-    expect(tryWrite('/app/planted.txt')).toBe('EROFS');
-    expect(tryWrite('/etc/planted.txt')).toBe('EROFS');
-    expect(tryWrite('/usr/local/bin/planted')).toBe('EROFS');
-    expect(tryWrite('/tmp/scratch.txt')).toBe('WROTE');
-    expect(tryWrite('/home/model/key')).toBe('WROTE');
+  it('cannot write outside its tmpfs mounts, from inside', async () => {
+    const tryWrite = async (path: string) =>
+      (await execNode(info.Id, `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x'); console.log('WROTE') } catch (e) { console.log(e.code) }`)).out;
+    expect(await tryWrite('/app/planted.txt')).toBe('EROFS');
+    expect(await tryWrite('/etc/planted.txt')).toBe('EROFS');
+    expect(await tryWrite('/usr/local/bin/planted')).toBe('EROFS');
+    expect(await tryWrite('/tmp/scratch.txt')).toBe('WROTE');
+    expect(await tryWrite('/home/model/key')).toBe('WROTE');
     // And the writable paths really are memory-backed.
-    const mounts = execNode(info.Id, `console.log(require('fs').readFileSync('/proc/mounts','utf8'))`).out;
+    const mounts = (await execNode(info.Id, `console.log(require('fs').readFileSync('/proc/mounts','utf8'))`)).out;
     expect(mounts).toMatch(/^tmpfs \/tmp tmpfs/m);
     expect(mounts).toMatch(/^tmpfs \/home\/model tmpfs/m);
     expect(mounts).toMatch(/^overlay \/ overlay ro[,\s]/m);
@@ -91,10 +91,10 @@ describeDocker('model containers keep nothing and reach nothing', () => {
     // Control: the outside host answers (from this machine).
     const ok = await fetch(`http://${outsideIp}:11434/api/version`, { signal: AbortSignal.timeout(5000) });
     expect(ok.status).toBe(200);
-    const probe = execNode(
+    const probe = await execNode(
       info.Id,
       `fetch('http://${outsideIp}:11434/api/version', { signal: AbortSignal.timeout(2500) })` +
-        `.then((r) => console.log('REACHED ' + r.status), (e) => console.log('BLOCKED ' + (e.cause?.code ?? e.name)))`,
+        `.then((r) => console.log('REACHED ' + r.status), (e) => console.log('BLOCKED ' + (e.cause?.code ?? e.name))).finally(() => process.exit(0))`,
     );
     // Dropped (a timeout) or unroutable: the packets never arrive. A refusal would mean they did.
     expect(probe.out).toMatch(/^BLOCKED (TimeoutError|ENETUNREACH|EHOSTUNREACH)$/);
