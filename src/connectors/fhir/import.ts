@@ -16,6 +16,8 @@ export interface FhirImportOptions {
   source: string;
   /** Receives one message per skipped resource or OperationOutcome (no PHI: types, ids, codes). */
   warn?: (message: string) => void;
+  /** Resources only looked up (a Binary's DocumentReference, an order's Medication), not imported. */
+  context?: Json[];
   /** Items per database batch. */
   batchSize?: number;
 }
@@ -106,7 +108,7 @@ export async function importFhirResources(
   const warn = opts.warn ?? (() => undefined);
   const counts = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
   const flat = flatten(resources, warn, counts);
-  const ctx = contextFor(flat);
+  const ctx = contextFor(opts.context ? [...flat, ...opts.context] : flat);
   const batch: ImportItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
