@@ -58,6 +58,13 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
     claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, fhirUser: `${o.fhirBase()}/Patient/${o.patient}` }) }),
     pkce: { required: () => true },
+    // Everything here is on loopback: drop the SSRF guard so the server can fetch our JWKS.
+    fetch: (url: string | URL, options: Record<string, unknown>) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options;
+      return fetch(url, rest as RequestInit);
+    },
+    // Epic signs client assertions with RS384 or ES384; oidc-provider's defaults leave those out.
+    enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'RS384', 'ES256', 'ES384'] },
     features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraParams: {
@@ -74,6 +81,7 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
     },
   });
 
+  if (process.env.CV_DEBUG_AS) provider.on('grant.error', (_ctx: unknown, err: any) => console.error('AS grant.error', err.error_description, err.error_detail, String(err.cause?.cause), String(err.cause?.cause?.cause)));
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.path !== '/token' || !ctx.oidc) return;

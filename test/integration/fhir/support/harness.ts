@@ -110,9 +110,9 @@ export class Browser {
       if (url.includes('/#/connections')) return { params: new URLSearchParams(url.split('#/connections')[1].replace(/^\?/, '')), callbackUrl };
       if (url.includes('/callback?')) callbackUrl = url;
       const res = await this.get(url);
-      await res.arrayBuffer();
+      const body = await res.text();
       const location = res.headers.get('location');
-      if (res.status < 300 || res.status >= 400 || !location) throw new Error(`navigation stopped at ${new URL(url).pathname} with HTTP ${res.status}`);
+      if (res.status < 300 || res.status >= 400 || !location) throw new Error(`navigation stopped at ${new URL(url).pathname} with HTTP ${res.status}: ${body.slice(0, 300)}`);
       url = new URL(location, url).toString();
     }
     throw new Error('too many redirects');
