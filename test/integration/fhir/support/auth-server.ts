@@ -59,9 +59,9 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, fhirUser: `${o.fhirBase()}/Patient/${o.patient}` }) }),
     pkce: { required: () => true },
     // Everything here is on loopback: drop the SSRF guard so the server can fetch our JWKS.
-    fetch: (url: string | URL, options: Record<string, unknown>) => {
-      const { dispatcher: _ssrfGuard, ...rest } = options;
-      return fetch(url, rest as RequestInit);
+    fetch: (url: string | URL | Request, options?: RequestInit) => {
+      const { dispatcher: _ssrfGuard, ...rest } = (options ?? {}) as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
     },
     // Epic signs client assertions with RS384 or ES384; oidc-provider's defaults leave those out.
     enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'RS384', 'ES256', 'ES384'] },

@@ -103,12 +103,15 @@ export class Browser {
   }
 
   /** Follows redirects from `start` until the web client's `#/connections` page. */
-  async navigate(start: string): Promise<Landing> {
+  async navigate(start: string, opts: { stopAtCallback?: boolean } = {}): Promise<Landing> {
     let url = start;
     let callbackUrl: string | undefined;
     for (let hop = 0; hop < 25; hop++) {
       if (url.includes('/#/connections')) return { params: new URLSearchParams(url.split('#/connections')[1].replace(/^\?/, '')), callbackUrl };
-      if (url.includes('/callback?')) callbackUrl = url;
+      if (url.includes('/callback?')) {
+        callbackUrl = url;
+        if (opts.stopAtCallback) return { params: new URLSearchParams(), callbackUrl };
+      }
       const res = await this.get(url);
       const body = await res.text();
       const location = res.headers.get('location');
@@ -118,8 +121,8 @@ export class Browser {
     throw new Error('too many redirects');
   }
 
-  connect(provider: string): Promise<Landing> {
-    return this.navigate(`${this.gateway}/api/integrations/${provider}/connect`);
+  connect(provider: string, opts: { stopAtCallback?: boolean } = {}): Promise<Landing> {
+    return this.navigate(`${this.gateway}/api/integrations/${provider}/connect`, opts);
   }
 }
 
