@@ -27,7 +27,9 @@ function bloodPressure(obs: Json): string | undefined {
   const sys = numberOf(componentFor(obs, SYSTOLIC));
   const dia = numberOf(componentFor(obs, DIASTOLIC));
   if (!sys || !dia) return undefined;
-  return `Blood pressure ${sys.value}/${dia.value} ${sys.unit ?? dia.unit ?? 'mmHg'}`.trim();
+  // Blood pressure is read in whole mmHg; generated data carries long fractions.
+  const whole = (v: string) => (/\./.test(v) && !Number.isNaN(Number(v)) ? String(Math.round(Number(v))) : v);
+  return `Blood pressure ${whole(sys.value)}/${whole(dia.value)} ${sys.unit ?? dia.unit ?? 'mmHg'}`.trim();
 }
 
 /** An Observation's one-line summary (without the date) and any extra lines for the text. */
