@@ -98,7 +98,7 @@ describe('a callback that must not connect', () => {
     const replay = await fetch(landing.callbackUrl!, { redirect: 'manual', headers: { cookie: `cv_session=${user.token}` } });
     expect(replay.headers.get('location')).toContain('error=invalid_state');
     const [after] = await connectionsOf(user.userId);
-    expect(after.access_token_enc.equals(before.access_token_enc)).toBe(true);
+    expect(after.access_token_enc!.equals(before.access_token_enc!)).toBe(true);
     expect(after.updated_at).toEqual(before.updated_at);
   });
 

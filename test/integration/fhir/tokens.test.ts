@@ -44,7 +44,7 @@ describe('token upkeep', () => {
     expect(job.status).toBe('succeeded');
     expect(w.as.grants.refresh_token).toBe(refreshes + 1);
     const after = (await row(user.userId))!;
-    expect(after.access_token_enc.equals(before.access_token_enc)).toBe(false);
+    expect(after.access_token_enc!.equals(before.access_token_enc!)).toBe(false);
     expect(after.refresh_token_enc!.equals(before.refresh_token_enc!)).toBe(false);
     expect(new Date(after.expires_at!).getTime()).toBeGreaterThan(Date.now() + 3000_000);
   });
@@ -58,7 +58,7 @@ describe('token upkeep', () => {
     expect((await sync(user.token)).status).toBe('succeeded');
     const mid = (await row(user.userId))!;
     expect(mid.refresh_token_enc!.equals(before.refresh_token_enc!)).toBe(true);
-    expect(mid.access_token_enc.equals(before.access_token_enc)).toBe(false);
+    expect(mid.access_token_enc!.equals(before.access_token_enc!)).toBe(false);
     // The kept refresh token is used again for the next sync.
     await nearExpiry(user.userId);
     expect((await sync(user.token)).status).toBe('succeeded');
