@@ -44,7 +44,8 @@ export class ConnectionStore {
     return repo.findConnection(this.db, userId, provider);
   }
 
-  private aad(userId: string, provider: string, field: string): string {
+  /** AAD of a sealed field (UserKeys already binds the user id). */
+  private aad(provider: string, field: string): string {
     return `connection:${provider}:${field}`;
   }
 
@@ -56,10 +57,10 @@ export class ConnectionStore {
       userId,
       provider,
       serverUrl,
-      patientIdEnc: patientId ? k.encrypt(this.aad(userId, provider, 'patient'), patientId) : null,
+      patientIdEnc: patientId ? k.encrypt(this.aad(provider, 'patient'), patientId) : null,
       scopes: tokens.scope ?? '',
-      accessTokenEnc: k.encrypt(this.aad(userId, provider, 'access_token'), tokens.accessToken),
-      refreshTokenEnc: tokens.refreshToken ? k.encrypt(this.aad(userId, provider, 'refresh_token'), tokens.refreshToken) : null,
+      accessTokenEnc: k.encrypt(this.aad(provider, 'access_token'), tokens.accessToken),
+      refreshTokenEnc: tokens.refreshToken ? k.encrypt(this.aad(provider, 'refresh_token'), tokens.refreshToken) : null,
       expiresAt: tokens.expiresAt,
     });
   }
@@ -69,7 +70,7 @@ export class ConnectionStore {
     const row = await repo.findConnectionById(this.db, id);
     if (!row) return undefined;
     const k = await this.keys.forUser(row.user_id);
-    const dec = (field: string, v: Buffer | null) => k.decryptText(this.aad(row.user_id, row.provider, field), v);
+    const dec = (field: string, v: Buffer | null) => k.decryptText(this.aad(row.provider, field), v);
     return {
       id: row.id,
       userId: row.user_id,
@@ -88,8 +89,8 @@ export class ConnectionStore {
   async updateTokens(conn: { id: string; userId: string; provider: string }, tokens: StoredTokens): Promise<void> {
     const k = await this.keys.forUser(conn.userId);
     await repo.updateTokens(this.db, conn.id, {
-      accessTokenEnc: k.encrypt(this.aad(conn.userId, conn.provider, 'access_token'), tokens.accessToken),
-      refreshTokenEnc: tokens.refreshToken ? k.encrypt(this.aad(conn.userId, conn.provider, 'refresh_token'), tokens.refreshToken) : null,
+      accessTokenEnc: k.encrypt(this.aad(conn.provider, 'access_token'), tokens.accessToken),
+      refreshTokenEnc: tokens.refreshToken ? k.encrypt(this.aad(conn.provider, 'refresh_token'), tokens.refreshToken) : null,
       expiresAt: tokens.expiresAt,
       scopes: tokens.scope,
     });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../gateway/context.ts';
 import { SESSION_COOKIE, requireAuth } from '../gateway/auth-middleware.ts';
 import { readQuery } from '../gateway/validate.ts';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 import type { SmartConnector } from './fhir/smart-connector.ts';
 import type { BundleImports } from './fhir/bundle-import.ts';
 import type { ClientSigningKeys } from './oauth/signing-keys.ts';
@@ -43,8 +43,15 @@ export function integrationRoutes(connector: SmartConnector) {
 
   app.get('/:provider/connect', async (c) => {
     const p = c.var.principal;
-    const url = await connector.startConnect({ userId: p.userId, sessionId: p.tokenId }, c.req.param('provider'));
-    return c.redirect(url.toString(), 302);
+    const providerId = c.req.param('provider');
+    try {
+      const url = await connector.startConnect({ userId: p.userId, sessionId: p.tokenId }, providerId);
+      return c.redirect(url.toString(), 302);
+    } catch (e) {
+      // A browser navigation: an unreachable provider is shown by the web client, not as JSON.
+      if (e instanceof AppError && e.code === 'provider_unavailable') return back(c, { error: e.code, provider: providerId });
+      throw e;
+    }
   });
 
   app.post('/:provider/sync', async (c) => c.json(await connector.startSync(c.var.principal.userId, c.req.param('provider')), 202));

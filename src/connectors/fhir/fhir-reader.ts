@@ -79,7 +79,8 @@ export class FhirReader {
 
   /** Reads one resource by type and id. */
   read(type: string, id: string): Promise<Json> {
-    return this.call(`${type}/${id}`, (options) => this.client.read({ resourceType: type, id, options }) as Promise<Json>);
+    // Errors name the type only: ids (a patient id above all) stay out of job errors.
+    return this.call(`${type} read`, (options) => this.client.read({ resourceType: type, id, options }) as Promise<Json>);
   }
 
   /** Runs a search and yields each page's Bundle, following `next` links on the same origin. */

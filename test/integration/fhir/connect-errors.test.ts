@@ -54,6 +54,14 @@ describe('the connect request', () => {
     for (const s of ['openid', 'fhirUser', 'launch/patient', 'offline_access', 'patient/Observation.read', 'patient/DocumentReference.read']) expect(scopes).toContain(s);
   });
 
+  it('a provider that does not answer discovery sends the browser back with provider_unavailable', async () => {
+    const user = await w.rt.signup();
+    const landing = await new Browser(w.gateway, user.token).connect('offline');
+    expect(landing.params.get('error')).toBe('provider_unavailable');
+    expect(await connectionsOf(user.userId)).toEqual([]);
+    expect(await w.rt.deps.db.selectFrom('oauth_states').selectAll().where('user_id', '=', user.userId).execute()).toEqual([]);
+  });
+
   it('needs a signed-in user and a configured provider', async () => {
     expect((await w.rt.api('GET', '/api/integrations/epic/connect')).status).toBe(401);
     const user = await w.rt.signup();

@@ -42,6 +42,8 @@ export async function startSmartWorld(): Promise<SmartWorld> {
     SMART_PROVIDERS: JSON.stringify([
       { id: 'sandbox-secret', name: 'Sandbox (secret)', iss: fhir.base, clientId: 'cv-secret', clientSecret: 'a-test-client-secret-of-decent-length' },
       { id: 'sandbox-jwt', name: 'Sandbox (signed JWT)', iss: fhir.base, clientId: 'cv-jwt', authMethod: 'private_key_jwt' },
+      // Nothing listens on the discard port: a provider that is down.
+      { id: 'offline', name: 'Offline hospital', iss: 'http://127.0.0.1:9/fhir', clientId: 'cv-offline' },
     ]),
   });
   gw.setHandler(getRequestListener(rt.app.fetch));
