@@ -15,6 +15,8 @@ import { Metrics } from './lib/metrics.ts';
 import { createApp } from './gateway/app.ts';
 import type { AppDeps, HealthCheck } from './gateway/context.ts';
 import { sql } from 'kysely';
+import { createModelPool, poolHealthCheck } from './pool/create-model-pool.ts';
+import type { ModelPool } from './pool/model-pool.ts';
 import { registerConnectors } from './connectors/register.ts';
 
 export interface Runtime {
@@ -29,7 +31,7 @@ export interface Runtime {
  * The composition root: builds every dependency once from the validated config and wires
  * them into the gateway. Tests call it with their own config; `serve` adds the HTTP server.
  */
-export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<Runtime> {
+export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics; pool?: ModelPool } = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const { keyring, generated } = loadMasterKeyring(config);
   if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
@@ -39,8 +41,9 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
     if (report.applied.length) log.info({ applied: report.applied.length }, 'database migrated');
     if (!report.vector) log.warn('the database has no pgvector extension: retrieval will be lexical only');
     // Finishes an interrupted rotation: anything still wrapped by a previous key moves to the current one.
-    const rewrapped = await new KeyService(database.db, keyring).rewrapAll();
+    const { rewrapped, unreadable } = await new KeyService(database.db, keyring).rewrapAll();
     if (rewrapped) log.info({ rewrapped }, 're-wrapped data keys with the current master key');
+    if (unreadable) log.error({ unreadable }, 'data keys wrapped by a master key that is not configured: those accounts cannot be read until it is added to VAULT_PREVIOUS_MASTER_KEYS');
   } catch (e) {
     await database.close();
     throw e;
@@ -76,8 +79,12 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
       },
     },
   ];
+  // The pool starts in the background (warm-up never blocks start-up); health shows its state.
+  const pool = opts.pool ?? (await createModelPool(config, { log, metrics }));
+  health.push(poolHealthCheck(pool, config.MODEL_BACKEND !== undefined));
+  await pool.start();
   const csrfSecret = keyring.deriveSecret('csrf/v1');
-  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, health, csrfSecret, mounts: [] };
+  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
   const app = createApp(deps);
   return {
@@ -86,6 +93,7 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
     app,
     async close() {
       await jobs.stop();
+      await pool.close().catch((e: Error) => log.error({ err: e.message }, 'closing the model pool failed'));
       await database.close();
     },
   };

@@ -9,6 +9,7 @@ import type { AuditService } from '../vault/audit.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Metrics } from '../lib/metrics.ts';
 import type { Hono } from 'hono';
+import type { ModelPool } from '../pool/model-pool.ts';
 
 /** One part of readiness (database, model backend, …); the pool and connectors add their own. */
 export interface HealthCheck {
@@ -29,6 +30,8 @@ export interface AppDeps {
   audit: AuditService;
   jobs: JobRunner;
   metrics: Metrics;
+  /** The only way to reach a model (src/pool). */
+  pool: ModelPool;
   health: HealthCheck[];
   /** Server secret for CSRF tokens, derived from the master key. */
   csrfSecret: Buffer;
