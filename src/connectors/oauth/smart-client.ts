@@ -62,7 +62,7 @@ export class SmartOAuthClient {
     return `${this.publicUrl}/api/integrations/${p.id}/callback`;
   }
 
-  private async clientAuth(p: SmartProvider): Promise<oidc.ClientAuth> {
+  private async clientAuth(p: SmartProvider, tokenEndpoint: string): Promise<oidc.ClientAuth> {
     switch (p.authMethod) {
       case 'none':
         return oidc.None();
@@ -72,7 +72,8 @@ export class SmartOAuthClient {
         return oidc.ClientSecretPost(p.clientSecret);
       case 'private_key_jwt': {
         const { key, kid } = await this.signing.signingKey();
-        return oidc.PrivateKeyJwt({ key, kid });
+        // SMART (and Epic) want the token endpoint URL as the assertion's audience, not the issuer.
+        return oidc.PrivateKeyJwt({ key, kid }, { [oidc.modifyAssertion]: (_header, payload) => void (payload.aud = tokenEndpoint) });
       }
     }
   }
@@ -83,7 +84,7 @@ export class SmartOAuthClient {
       { ...endpoints },
       p.clientId,
       { ...(p.clientSecret ? { client_secret: p.clientSecret } : {}), token_endpoint_auth_method: p.authMethod },
-      await this.clientAuth(p),
+      await this.clientAuth(p, endpoints.token_endpoint),
     );
     // Plain http only for servers on this machine (local test servers); anything else stays TLS-only.
     if ([p.iss, endpoints.token_endpoint].every(isLoopbackHttp)) oidc.allowInsecureRequests(config);

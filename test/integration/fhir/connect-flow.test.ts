@@ -122,7 +122,7 @@ describe('confidential clients', () => {
     const user = await w.rt.signup();
     const landing = await new Browser(w.gateway, user.token).connect('sandbox-jwt');
     expect(landing.params.get('connected')).toBe('sandbox-jwt');
-    expect(w.as.tokenAuth).toContainEqual({ clientId: 'cv-jwt', method: 'private_key_jwt' });
+    expect(w.as.tokenAuth).toContainEqual({ clientId: 'cv-jwt', method: 'private_key_jwt', assertionAud: `${w.as.url}/token` });
     // The private key is stored sealed: the column does not parse as a key.
     const key = await w.rt.deps.db.selectFrom('server_keys').selectAll().executeTakeFirstOrThrow();
     expect(() => createPrivateKey({ key: key.private_enc, format: 'der', type: 'pkcs8' })).toThrow();

@@ -26,7 +26,7 @@ export interface AuthServer {
   /** Counts of token endpoint calls by grant type. */
   grants: Record<string, number>;
   /** Client ids seen at the token endpoint with the authentication method they used. */
-  tokenAuth: { clientId: string; method: string }[];
+  tokenAuth: { clientId: string; method: string; assertionAud?: string }[];
   /** Revokes every token of the grant behind this access token (the person revoked the app). */
   revokeGrantOf(accessToken: string): Promise<void>;
   /** Invalidates one access token (it "expires" early). */
@@ -46,7 +46,7 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
   const http = await listenLoopback();
   const behaviour: AuthServerBehaviour = { consent: 'approve', omitRefreshTokenOnRefresh: false, accessTokenTtl: 3600, omitPatient: false };
   const grants: Record<string, number> = {};
-  const tokenAuth: { clientId: string; method: string }[] = [];
+  const tokenAuth: { clientId: string; method: string; assertionAud?: string }[] = [];
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-as', use: 'sig', alg: 'RS256' };
 
@@ -87,7 +87,11 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
     if (ctx.path !== '/token' || !ctx.oidc) return;
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
     grants[grantType] = (grants[grantType] ?? 0) + 1;
-    if (ctx.oidc.client) tokenAuth.push({ clientId: ctx.oidc.client.clientId, method: ctx.oidc.client.clientAuthMethod });
+    if (ctx.oidc.client) {
+      const assertion = String(ctx.oidc.params?.client_assertion ?? '');
+      const aud = assertion ? JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString() || '{}').aud : undefined;
+      tokenAuth.push({ clientId: ctx.oidc.client.clientId, method: ctx.oidc.client.clientAuthMethod, ...(aud ? { assertionAud: aud } : {}) });
+    }
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.status === 200 && body && typeof body.access_token === 'string') {
       if (!behaviour.omitPatient) {
