@@ -98,6 +98,15 @@ describe('a callback that must not connect', () => {
     expect(await connectionsOf(user.userId)).toEqual([]);
   });
 
+  it('a state older than ten minutes is refused as expired', async () => {
+    const user = await w.rt.signup();
+    const landing = await new Browser(w.gateway, user.token).connect('epic', { stopAtCallback: true });
+    await w.rt.deps.db.updateTable('oauth_states').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', user.userId).execute();
+    const res = await fetch(landing.callbackUrl!, { redirect: 'manual', headers: { cookie: `cv_session=${user.token}` } });
+    expect(res.headers.get('location')).toContain('error=state_expired');
+    expect(await connectionsOf(user.userId)).toEqual([]);
+  });
+
   it('a replayed callback is refused and leaves the existing connection as it was', async () => {
     const user = await w.rt.signup();
     const landing = await new Browser(w.gateway, user.token).connect('epic');
