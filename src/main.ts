@@ -15,6 +15,7 @@ import { Metrics } from './lib/metrics.ts';
 import { createApp } from './gateway/app.ts';
 import type { AppDeps, HealthCheck } from './gateway/context.ts';
 import { sql } from 'kysely';
+import { wireWearables } from './connectors/wearables-module.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -77,6 +78,7 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
   ];
   const csrfSecret = keyring.deriveSecret('csrf/v1');
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, health, csrfSecret, mounts: [] };
+  wireWearables(deps, keys);
   const app = createApp(deps);
   return {
     deps,

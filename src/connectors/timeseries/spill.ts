@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sample } from './sample.ts';
@@ -21,6 +21,7 @@ export class SampleSpill {
     baseDir = tmpdir(),
     private readonly flushChars = 256 * 1024,
   ) {
+    mkdirSync(baseDir, { recursive: true, mode: 0o700 });
     this.dir = mkdtempSync(join(baseDir, 'cv-spill-'));
     for (let p = 0; p < partitions; p++) {
       this.fds.push(openSync(join(this.dir, `p${p}`), 'w', 0o600));

@@ -1,0 +1,41 @@
+import { join, resolve } from 'node:path';
+import type { AppDeps } from '../gateway/context.ts';
+import type { KeyService } from '../vault/keys.ts';
+import { TimeSeriesStore } from './timeseries/store.ts';
+import { AppleHealthImporter } from './apple-health/importer.ts';
+import { registerAppleHealthJob } from './apple-health/job.ts';
+import { appleHealthRoutes } from './apple-health/routes.ts';
+import { wireWearableApis } from './wearable-api/module.ts';
+
+export interface WearableServices {
+  timeSeries: TimeSeriesStore;
+  appleHealth: AppleHealthImporter;
+}
+
+/** Builds the wearable services (used by the composition root and the CLI). */
+export function createWearableServices(deps: AppDeps, keys: KeyService): WearableServices {
+  const timeSeries = new TimeSeriesStore(keys, deps.items);
+  const appleHealth = new AppleHealthImporter(deps.db, timeSeries, deps.log.child({ subsystem: 'apple-health' }), {
+    spillDir: importDir(deps),
+  });
+  return { timeSeries, appleHealth };
+}
+
+/** Private folder for uploads and import spill files, beside the embedded database. */
+export function importDir(deps: AppDeps): string {
+  return join(resolve(deps.config.VAULT_DATA_DIR), 'imports');
+}
+
+/**
+ * Wires Apple Health import and the live wearable APIs into the gateway: job types, routes
+ * (`/api/imports/apple-health`, `/api/wearables/*`) and readiness. Called once by main.ts.
+ */
+export function wireWearables(deps: AppDeps, keys: KeyService): WearableServices {
+  const services = createWearableServices(deps, keys);
+  // TODO(lead, at merge): pass a clinical-records callback that calls importFhirResources from src/connectors/fhir/import.ts.
+  registerAppleHealthJob(deps.jobs, services.appleHealth);
+  deps.mounts ??= [];
+  deps.mounts.push({ path: '/api/imports', app: appleHealthRoutes(importDir(deps)) });
+  wireWearableApis(deps, keys, services.timeSeries);
+  return services;
+}
