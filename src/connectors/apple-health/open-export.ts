@@ -160,6 +160,7 @@ async function peek(zip: yauzl.ZipFile, e: yauzl.Entry, bytes: number): Promise<
 function zipError(err: Error): Error {
   if (err instanceof ExportFormatError) return err;
   const m = err.message ?? '';
+  if (/too many bytes in the stream/i.test(m)) return new ExportFormatError('A zip entry inflates beyond its declared size: refused as a possible zip bomb.');
   if (/end of central directory|central directory/i.test(m)) return new ExportFormatError('The zip archive is truncated or damaged (its central directory cannot be read).');
   if (/too many bytes|too few bytes|invalid|unexpected end|corrupt|incorrect header|bad/i.test(m)) {
     return new ExportFormatError(`The zip archive is damaged or truncated (${m.slice(0, 120)}).`);

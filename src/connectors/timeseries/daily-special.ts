@@ -34,7 +34,8 @@ const STAGE_LABEL: Record<string, string> = { core: 'core', deep: 'deep', rem: '
 export function sleepText(def: MetricDef, day: string, samples: Sample[]): DayText {
   const bySource = new Map<string, Sample[]>();
   for (const s of samples) bySource.set(s.sourceName, [...(bySource.get(s.sourceName) ?? []), s]);
-  const minutes = (list: Sample[], pred: (c: string) => boolean) => list.filter((s) => pred(s.component ?? '')).reduce((a, s) => a + (s.end - s.start) / 60_000, 0);
+  // Apps often write the same stretch twice: time is the union of intervals, never their sum.
+  const minutes = (list: Sample[], pred: (c: string) => boolean) => unionMinutes(list.filter((s) => pred(s.component ?? '')));
   const isAsleep = (c: string) => c === 'asleep' || c === 'core' || c === 'deep' || c === 'rem';
   let best: Sample[] = [];
   let bestScore = -1;
@@ -83,4 +84,21 @@ export function activitySummaryText(def: MetricDef, day: string, samples: Sample
     ring('stand', d.appleStandHours, d.appleStandHoursGoal, 'h'),
   ].filter(Boolean);
   return { text: `${def.label} on ${day}: ${parts.join(', ') || 'no rings recorded'}.`, figures: { ...d } };
+}
+
+/** Length of the union of the samples' time intervals, in minutes. */
+export function unionMinutes(samples: Sample[]): number {
+  const sorted = [...samples].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let curStart = -Infinity;
+  let curEnd = -Infinity;
+  for (const s of sorted) {
+    if (s.start > curEnd) {
+      if (curEnd > curStart) total += curEnd - curStart;
+      curStart = s.start;
+      curEnd = s.end;
+    } else if (s.end > curEnd) curEnd = s.end;
+  }
+  if (curEnd > curStart) total += curEnd - curStart;
+  return total / 60_000;
 }

@@ -62,6 +62,11 @@ function dayText(def: MetricDef, day: string, samples: Sample[]): DayText {
   }
 }
 
+/** Small amounts (0.04 g of a nutrient) keep two decimals instead of reading as 0. */
+function precise(v: number, digits: number): number {
+  return v !== 0 && Math.abs(v) < 1 ? Math.max(digits, 2) : digits;
+}
+
 function stats(values: number[]) {
   let min = Infinity;
   let max = -Infinity;
@@ -95,7 +100,7 @@ function heartRateText(def: MetricDef, day: string, samples: Sample[]): DayText 
     parts.push(`walking average ${fmt(stats(walking).avg, d)}`);
     figures.walkingAverage = stats(walking).avg;
   }
-  const n = beats.length ? ` from ${fmt(beats.length, 0)} readings` : '';
+  const n = beats.length ? ` from ${fmt(beats.length, 0)} reading${beats.length === 1 ? '' : 's'}` : '';
   const codes = resting.length ? ' Resting heart rate LOINC 40443-4.' : '';
   return { text: `${def.label} on ${day}: ${parts.join(', ')} ${def.unitLabel}${n} (${listSources(samples.map((s) => s.sourceName))}).${codes}`, figures };
 }
@@ -105,7 +110,7 @@ function sumText(def: MetricDef, day: string, samples: Sample[]): DayText {
   const shown = def.unit === 'm' && def.unitLabel === 'km' ? r.total / 1000 : r.total;
   const note = r.overlapsResolved ? '; periods recorded by several devices counted once' : '';
   return {
-    text: `${def.label} on ${day}: ${fmt(shown, def.digits ?? 1)} ${def.unitLabel} (${listSources(r.sources)}${note}).`,
+    text: `${def.label} on ${day}: ${fmt(shown, precise(shown, def.digits ?? 1))} ${def.unitLabel} (${listSources(r.sources)}${note}).`,
     figures: { total: r.total, overlapsResolved: r.overlapsResolved },
   };
 }
@@ -118,7 +123,7 @@ function statsText(def: MetricDef, day: string, samples: Sample[]): DayText {
   const sources = listSources(samples.map((s) => s.sourceName));
   if (vals.length === 1) {
     const s = vals[0];
-    return { text: `${def.label} on ${day}: ${fmt(s.value!, d)} ${unit} at ${localTime(s.start, s.tz)} (${sources}).`, figures: { value: s.value, readings: 1 } };
+    return { text: `${def.label} on ${day}: ${fmt(s.value!, precise(s.value!, d))} ${unit} at ${localTime(s.start, s.tz)} (${sources}).`, figures: { value: s.value, readings: 1 } };
   }
   const readings = vals.length <= 6 ? `; readings ${vals.map((s) => `${fmt(s.value!, d)} at ${localTime(s.start, s.tz)}`).join(', ')}` : '';
   return {

@@ -36,8 +36,9 @@ const SYNONYM: Record<string, string> = {
 export function toUcum(value: number, from: string | undefined, to: string): { value: number; unit: string } {
   const src = (from ?? '').trim();
   if (!src) return { value, unit: to };
-  if (src === to || SYNONYM[src] === to) return { value, unit: to };
+  // HealthKit writes percentages as fractions (0.97 for 97 %).
   if (to === '%' && src === '%') return { value: value <= 1 ? value * 100 : value, unit: '%' };
+  if (src === to || SYNONYM[src] === to) return { value, unit: to };
   if (to === 'Cel' && src === 'degF') return { value: round((value - 32) * (5 / 9), 2), unit: 'Cel' };
   if (to === 'mg/dL' && /^mmol<[\d.]+>\/L$/.test(src)) return { value: round(value * 18.0156, 1), unit: 'mg/dL' };
   const table = LINEAR[to];
