@@ -10,6 +10,9 @@ import { requireAuth } from '../../gateway/auth-middleware.ts';
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { APPLE_HEALTH_JOB, type AppleHealthJobParams } from './job.ts';
 
+/** 413 that also closes the connection: the rest of the refused body must not be read as the next request. */
+const tooLarge = (limit: number) => new AppError('payload_too_large', new PayloadTooLargeError(limit).message, undefined, { Connection: 'close' });
+
 const TYPES = /^(application\/(zip|x-zip-compressed|xml|octet-stream)|text\/xml)\b/i;
 
 /**
@@ -25,7 +28,7 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
     const type = c.req.header('content-type');
     if (type && !TYPES.test(type)) throw new UnsupportedMediaTypeError('application/zip or application/xml');
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
     const body = c.req.raw.body;
     if (!body) throw new AppError('bad_request', 'Send the export.zip or export.xml as the request body.');
     await mkdir(importDir, { recursive: true, mode: 0o700 });
@@ -34,7 +37,7 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
     const cap = new Transform({
       transform(chunk: Buffer, _e, cb) {
         received += chunk.length;
-        if (received > limit) cb(new PayloadTooLargeError(limit));
+        if (received > limit) cb(tooLarge(limit));
         else cb(null, chunk);
       },
     });
