@@ -81,6 +81,8 @@ const schema = z.object({
   EPIC_FHIR_BASE: z.string().url().default('https://fhir.epic.com/interconnect-fhir-oauth/api/FHIR/R4'),
   OURA_CLIENT_ID: z.string().min(1).optional(),
   OURA_CLIENT_SECRET: z.string().min(1).optional(),
+  OURA_API_URL: z.string().url().default('https://api.ouraring.com'),
+  OURA_AUTHORIZE_URL: z.string().url().default('https://cloud.ouraring.com/oauth/authorize'),
   WITHINGS_CLIENT_ID: z.string().min(1).optional(),
   WITHINGS_CLIENT_SECRET: z.string().min(1).optional(),
 });

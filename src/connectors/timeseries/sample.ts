@@ -25,9 +25,14 @@ export interface Sample {
 
 type Packed = [number, number, string, number | null, string | null, string, string | null, string, Record<string, unknown> | null];
 
-/** Identity of a sample for deduplication: the same reading from the same source counts once. */
-export function sampleKey(s: Sample): string {
-  return `${s.component ?? ''}|${s.start}|${s.end}|${s.value ?? ''}|${s.sourceName}`;
+/**
+ * Identity of a sample for deduplication: the same reading (metric part, time, value) from the
+ * same source counts once — two foods logged at the same minute are two samples. For sources
+ * whose documents are revised (an API's daily total that grows during the day) the value is
+ * left out, so the newer reading replaces the older instead of being counted twice.
+ */
+export function sampleKey(s: Sample, valueIsIdentity = true): string {
+  return `${s.component ?? ''}|${s.start}|${s.end}|${s.sourceName}${valueIsIdentity ? `|${s.value ?? ''}` : ''}`;
 }
 
 /** Compact JSON form stored (sealed) in a day batch; metric and day live on the batch row. */
@@ -53,20 +58,28 @@ export function unpackSamples(metric: string, day: string, json: string): Sample
   }));
 }
 
-/** Merges new samples into existing ones; returns the union (sorted by time) and how many were new. */
-export function mergeSamples(existing: Sample[], incoming: Sample[]): { samples: Sample[]; added: number } {
+/**
+ * Merges new samples into existing ones: returns the union (sorted by time), how many were
+ * new and how many replaced a stored sample with a different value.
+ */
+export function mergeSamples(existing: Sample[], incoming: Sample[], valueIsIdentity = true): { samples: Sample[]; added: number; replaced: number } {
   const seen = new Map<string, Sample>();
-  for (const s of existing) seen.set(sampleKey(s), s);
+  for (const s of existing) seen.set(sampleKey(s, valueIsIdentity), s);
   let added = 0;
+  let replaced = 0;
   for (const s of incoming) {
-    const k = sampleKey(s);
-    if (!seen.has(k)) {
+    const k = sampleKey(s, valueIsIdentity);
+    const old = seen.get(k);
+    if (!old) {
       seen.set(k, s);
       added++;
+    } else if (old.value !== s.value || JSON.stringify(old.detail ?? null) !== JSON.stringify(s.detail ?? null)) {
+      seen.set(k, s);
+      replaced++;
     }
   }
   const samples = [...seen.values()].sort((a, b) => a.start - b.start || a.end - b.end);
-  return { samples, added };
+  return { samples, added, replaced };
 }
 
 /** `2024-03-02T07:25:41+02:00` for a sample time in its own offset. */

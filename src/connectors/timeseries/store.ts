@@ -10,6 +10,8 @@ import { mergeSamples, packSamples, unpackSamples, type Sample } from './sample.
 export interface CommitResult {
   /** Samples not stored before. */
   samplesAdded: number;
+  /** Stored samples whose value changed (the same reading, corrected). */
+  samplesReplaced: number;
   /** Day batches created or grown. */
   daysChanged: number;
   itemsInserted: number;
@@ -34,22 +36,36 @@ export class TimeSeriesStore {
    * Commits day groups (`metric`/`day` → samples) for one user and source. Pass a transaction
    * to make a whole import atomic; only that `db` is used (never a second connection).
    */
-  async commit(db: Db, userId: string, source: string, groups: Iterable<[{ metric: string; day: string }, Sample[]]>): Promise<CommitResult> {
+  async commit(
+    db: Db,
+    userId: string,
+    source: string,
+    groups: Iterable<[{ metric: string; day: string }, Sample[]]>,
+    opts: { valueIsIdentity?: boolean } = {},
+  ): Promise<CommitResult> {
+    const valueIsIdentity = opts.valueIsIdentity ?? true;
     const keys = await this.keys.forUser(userId, db);
-    const result: CommitResult = { samplesAdded: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };
+    const result: CommitResult = { samplesAdded: 0, samplesReplaced: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };
     let chunk: [{ metric: string; day: string }, Sample[]][] = [];
     for (const g of groups) {
       chunk.push(g);
       if (chunk.length >= 400) {
-        await this.commitChunk(db, keys, source, chunk, result);
+        await this.commitChunk(db, keys, source, chunk, result, valueIsIdentity);
         chunk = [];
       }
     }
-    if (chunk.length) await this.commitChunk(db, keys, source, chunk, result);
+    if (chunk.length) await this.commitChunk(db, keys, source, chunk, result, valueIsIdentity);
     return result;
   }
 
-  private async commitChunk(db: Db, keys: UserKeys, source: string, chunk: [{ metric: string; day: string }, Sample[]][], result: CommitResult): Promise<void> {
+  private async commitChunk(
+    db: Db,
+    keys: UserKeys,
+    source: string,
+    chunk: [{ metric: string; day: string }, Sample[]][],
+    result: CommitResult,
+    valueIsIdentity: boolean,
+  ): Promise<void> {
     const existing = await findBatches(db, keys.userId, source, chunk.map(([k]) => k));
     const old = new Map(existing.map((r) => [`${r.metric}\u0000${r.day}`, r.samples_enc]));
     const writes: BatchWrite[] = [];
@@ -57,9 +73,10 @@ export class TimeSeriesStore {
     for (const [{ metric, day }, incoming] of chunk) {
       const sealed = old.get(`${metric}\u0000${day}`);
       const before = sealed ? unpackSamples(metric, day, keys.decrypt(aad(source, metric, day), sealed).toString('utf8')) : [];
-      const { samples, added } = mergeSamples(before, incoming);
-      if (!added) continue;
+      const { samples, added, replaced } = mergeSamples(before, incoming, valueIsIdentity);
+      if (!added && !replaced) continue;
       result.samplesAdded += added;
+      result.samplesReplaced += replaced;
       result.daysChanged++;
       let firstAt = Infinity;
       let lastAt = -Infinity;
