@@ -3,6 +3,7 @@ import type { ApiClient } from '../wearable-api/api-client.ts';
 import type { WearableProvider } from '../wearable-api/provider.ts';
 import type { Sample } from '../timeseries/sample.ts';
 import type { OuraPage } from './types.ts';
+import { addDays } from '../wearable-api/sync.ts';
 import { activitySamples, dailySleepSamples, heartRateSamples, readinessSamples, sleepPeriodSamples, spo2Samples } from './to-samples.ts';
 
 /**
@@ -24,6 +25,7 @@ export function ouraProvider(config: Config): WearableProvider | null {
       scopes: ['daily', 'heartrate', 'spo2', 'personal'],
       rotatesRefreshTokens: true,
     },
+    apiBase: api,
     initialDays: 90,
     overlapDays: 2,
     windowDays: 30,
@@ -63,8 +65,4 @@ async function all(client: ApiClient, path: string, query: Record<string, string
     next = r.next_token;
   }
   return out;
-}
-
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }

@@ -20,6 +20,8 @@ export interface WearableProvider {
   id: string;
   name: string;
   oauth: OAuthApp;
+  /** Base URL of the data API (paths in fetchWindow are relative to it). */
+  apiBase: string;
   /** Days of history fetched on the first sync. */
   initialDays: number;
   /** Days re-read before the last synced day on each sync (late-arriving data). */
