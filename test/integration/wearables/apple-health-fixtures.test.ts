@@ -85,4 +85,32 @@ describe('every Apple Health fixture imports with counts that match the file', (
     expect(sleep.body.text).toContain('core 13 min');
     expect(sleep.body.text).toContain("(Alexandre's Apple Watch)");
   });
+
+  it('hands clinical-records/*.json to the FHIR import callback after the samples are committed', async () => {
+    const { userId } = await rt.signup();
+    const zip = join(tmp, 'clinical.zip');
+    const obs = { resourceType: 'Observation', id: 'obs-1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] } };
+    await writeZip(zip, {
+      'apple_health_export/export.xml': fixture('2024-excerpt.xml'),
+      'apple_health_export/clinical-records/Observation-obs-1.json': `\uFEFF${JSON.stringify(obs)}`,
+      'apple_health_export/clinical-records/broken.json': '{not json',
+      '__MACOSX/apple_health_export/clinical-records/._Observation-obs-1.json': 'junk',
+    });
+    const received: unknown[] = [];
+    const warnings: string[] = [];
+    const summary = await wearables(rt).appleHealth.import(zip, userId, {
+      onClinicalRecords: async (r) => {
+        // Samples are already committed when the FHIR path runs.
+        expect((await storedSamples(rt, userId)).samples).toBeGreaterThan(0);
+        received.push(...r);
+      },
+      warn: (m) => warnings.push(m),
+    });
+    expect(received).toEqual([obs]);
+    expect(summary.clinicalRecords).toBe(1);
+    expect(warnings).toEqual(['A clinical record file could not be read as JSON and was skipped.']);
+    const none: string[] = [];
+    await wearables(rt).appleHealth.import(zip, (await rt.signup()).userId, { warn: (m) => none.push(m) });
+    expect(none).toEqual(['2 clinical record(s) in the export were not imported: the FHIR import is not available.']);
+  });
 });
