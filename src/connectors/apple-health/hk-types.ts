@@ -55,8 +55,20 @@ export function slugOf(identifier: string): string {
 }
 
 /** `<<HKDevice: 0x…>, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,7, …>` → `Apple Watch (Watch6,7)`. */
+const deviceCache = new Map<string, string | null>();
+
 export function deviceName(device: string | undefined): string | null {
   if (!device) return null;
+  // The same few device strings repeat on millions of records.
+  const hit = deviceCache.get(device);
+  if (hit !== undefined) return hit;
+  const name = readDevice(device);
+  if (deviceCache.size > 2000) deviceCache.clear();
+  deviceCache.set(device, name);
+  return name;
+}
+
+function readDevice(device: string): string | null {
   const name = /name:([^,>]+)/.exec(device)?.[1]?.trim();
   const hw = /hardware:([^,>]+(?:,\d+)?)/.exec(device)?.[1]?.trim();
   if (!name) return null;
