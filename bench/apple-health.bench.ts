@@ -49,7 +49,8 @@ try {
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  // Not resourceUsage().maxRSS: it includes the database's first-start initdb, before the import.
+  peak = Math.max(peak, process.memoryUsage().rss);
   const mbps = xmlBytes / 1024 ** 2 / seconds;
   const parseS = (parseEnd - t0) / 1000;
   console.log(`apple-health import: ${(xmlBytes / 1024 ** 2).toFixed(0)} MB XML, ${s.records.toLocaleString('en')} records, ${s.samplesAdded.toLocaleString('en')} samples stored, ${s.itemsInserted} daily items`);

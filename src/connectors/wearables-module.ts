@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppDeps } from '../gateway/context.ts';
 import type { KeyService } from '../vault/keys.ts';
@@ -37,5 +38,28 @@ export function wireWearables(deps: AppDeps, keys: KeyService): WearableServices
   deps.mounts ??= [];
   deps.mounts.push({ path: '/api/imports', app: appleHealthRoutes(importDir(deps)) });
   wireWearableApis(deps, keys, services.timeSeries);
+  void removeStaleImportFiles(importDir(deps));
   return services;
+}
+
+/**
+ * Uploads and spill files left by a process that stopped mid-import (the job itself is failed
+ * by the job runner's recovery). Only files older than a day, so a running import is never touched.
+ */
+export async function removeStaleImportFiles(dir: string, maxAgeMs = 24 * 3600_000): Promise<number> {
+  let removed = 0;
+  try {
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith('.upload') && !name.startsWith('cv-spill-')) continue;
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > maxAgeMs) {
+        await rm(path, { recursive: true, force: true });
+        removed++;
+      }
+    }
+  } catch {
+    /* no imports dir yet */
+  }
+  return removed;
 }

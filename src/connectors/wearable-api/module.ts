@@ -15,11 +15,11 @@ registerErrorStatus('upstream_rate_limited', 503);
 
 /**
  * Wires the live wearable APIs: the providers enabled by configuration (Oura today), the
- * `wearable.sync` job and `/api/wearables` routes. With no provider configured nothing is mounted.
+ * `wearable.sync` job and `/api/wearables` routes. With no provider configured the list is
+ * empty and connecting answers 404.
  */
-export function wireWearableApis(deps: AppDeps, keys: KeyService, store: TimeSeriesStore): WearableApiService | null {
+export function wireWearableApis(deps: AppDeps, keys: KeyService, store: TimeSeriesStore): WearableApiService {
   const providers = [ouraProvider(deps.config)].filter((p): p is WearableProvider => p !== null);
-  if (!providers.length) return null;
   const log = deps.log.child({ subsystem: 'wearables' });
   const connections = new WearableConnections(deps.db, keys, log);
   const service = new WearableApiService(deps.db, keys, connections, deps.jobs, providers, deps.config.PUBLIC_URL);

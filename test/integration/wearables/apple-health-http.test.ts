@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
-import { importDir } from '../../../src/connectors/wearables-module.ts';
+import { importDir, removeStaleImportFiles } from '../../../src/connectors/wearables-module.ts';
 import { FIXTURES, expectedFromXml, fixture, storedSamples } from './helpers.ts';
 
 let rt: TestRuntime;
@@ -114,5 +114,25 @@ describe('POST /api/imports/apple-health', () => {
     const { token } = await rt.signup();
     const json = await fetch(`${base}/api/imports/apple-health`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     expect(json.status).toBe(415);
+  });
+
+  it('without a wearable API configured, the list is empty and connecting is a 404', async () => {
+    const { token } = await rt.signup();
+    expect((await rt.api('GET', '/api/wearables', { token })).body).toEqual({ providers: [] });
+    expect((await rt.api('GET', '/api/wearables/oura/connect', { token })).status).toBe(404);
+  });
+
+  it('removes uploads left by a stopped process once they are a day old, never fresh ones', async () => {
+    const dir = importDir(rt.deps);
+    mkdirSync(dir, { recursive: true });
+    const old = join(dir, 'left-behind.upload');
+    const fresh = join(dir, 'in-flight.upload');
+    writeFileSync(old, 'x');
+    writeFileSync(fresh, 'y');
+    const dayAgo = (Date.now() - 25 * 3600_000) / 1000;
+    utimesSync(old, dayAgo, dayAgo);
+    expect(await removeStaleImportFiles(dir)).toBe(1);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 });
