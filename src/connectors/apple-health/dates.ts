@@ -55,6 +55,7 @@ export function parseExportTime(s: string | undefined): ExportTime | null {
 /** Numbers as exports write them, including a locale's decimal comma (`0,97`). */
 export function parseExportNumber(s: string | undefined): number | null {
   if (s === undefined || s === '') return null;
-  const n = Number(/^-?\d+,\d+$/.test(s) ? s.replace(',', '.') : s);
+  let n = Number(s);
+  if (Number.isNaN(n) && /^-?\d+,\d+$/.test(s)) n = Number(s.replace(',', '.'));
   return Number.isFinite(n) ? n : null;
 }

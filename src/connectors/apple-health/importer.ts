@@ -93,6 +93,7 @@ export class AppleHealthImporter {
       if (counts.controlCharsRemoved) o.warn?.(`${counts.controlCharsRemoved} XML-illegal control character(s) were removed.`);
 
       const total = spill.samples;
+      o.onProgress?.({ phase: 'committing', done: 0, total, records });
       function* counted(it: ReturnType<SampleSpill['groups']>) {
         let done = 0;
         let last = 0;

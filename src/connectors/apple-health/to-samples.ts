@@ -10,14 +10,30 @@ import type { Attrs } from './parse-export.ts';
  * Turns export elements into normalized samples. Returns null (the caller counts a skip)
  * for what cannot be read: a missing date, a non-numeric quantity.
  */
+/** Per HealthKit type: our metric, its part and target unit (computed once per type, not per record). */
+const typeCache = new Map<string, { metric: string; component?: string; known: boolean; unit: string }>();
+
+function typeInfo(type: string) {
+  let t = typeCache.get(type);
+  if (!t) {
+    const known = QUANTITY[type];
+    const metric = known?.metric ?? slugOf(type);
+    t = { metric, component: known?.component, known: !!known, unit: metricDef(metric).unit };
+    typeCache.set(type, t);
+  }
+  return t;
+}
+
 export function recordToSample(a: Attrs): Sample | null {
   const type = a.type ?? '';
   const start = parseExportTime(a.startDate);
   const end = parseExportTime(a.endDate) ?? start;
   if (!start || !end) return null;
-  const base = { start: start.ms, end: end.ms, tz: start.tz, day: start.day, sourceName: a.sourceName ?? 'unknown', device: deviceName(a.device) };
+  const sourceName = a.sourceName ?? 'unknown';
+  const device = deviceName(a.device);
   if (type.startsWith('HKCategoryTypeIdentifier')) {
     const minutes = (end.ms - start.ms) / 60_000;
+    const base = { start: start.ms, end: end.ms, tz: start.tz, day: start.day, sourceName, device };
     if (type === SLEEP_TYPE) {
       // A night belongs to the day it ends (the morning one wakes up).
       return { ...base, metric: 'sleep', day: end.day, tz: end.tz, component: SLEEP_STAGE[a.value ?? ''] ?? 'asleep', value: minutes, unit: 'min' };
@@ -28,12 +44,11 @@ export function recordToSample(a: Attrs): Sample | null {
   }
   const raw = parseExportNumber(a.value);
   if (raw === null) return null;
-  const known = QUANTITY[type];
-  const metric = known?.metric ?? slugOf(type);
-  const def = metricDef(metric);
-  const target = known || def.unit !== '1' ? def.unit : a.unit ?? '1';
-  const { value, unit } = toUcum(raw, a.unit, target);
-  return { ...base, metric, ...(known?.component ? { component: known.component } : {}), value, unit };
+  const t = typeInfo(type);
+  const { value, unit } = toUcum(raw, a.unit, t.known || t.unit !== '1' ? t.unit : a.unit ?? '1');
+  const sample: Sample = { metric: t.metric, start: start.ms, end: end.ms, tz: start.tz, day: start.day, value, unit, sourceName, device };
+  if (t.component) sample.component = t.component;
+  return sample;
 }
 
 export function workoutToSample(a: Attrs, statistics: Attrs[]): Sample | null {

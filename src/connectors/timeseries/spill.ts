@@ -35,7 +35,7 @@ export class SampleSpill {
   }
 
   add(s: Sample): void {
-    const p = this.partitions === 1 ? 0 : hash(`${s.metric}|${s.day}`) % this.partitions;
+    const p = this.partitions === 1 ? 0 : this.partitionOf(s.metric, s.day);
     const line = JSON.stringify([s.metric, s.day, s.component ?? null, s.start, s.end, s.tz, s.value, s.unit, s.sourceName, s.device ?? null, s.detail ?? null]);
     this.buffers[p].push(line);
     this.sizes[p] += line.length;
@@ -73,6 +73,19 @@ export class SampleSpill {
   dispose(): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private readonly partitionCache = new Map<string, number>();
+
+  private partitionOf(metric: string, day: string): number {
+    const key = metric + day;
+    let p = this.partitionCache.get(key);
+    if (p === undefined) {
+      p = hash(`${metric}|${day}`) % this.partitions;
+      if (this.partitionCache.size > 100_000) this.partitionCache.clear();
+      this.partitionCache.set(key, p);
+    }
+    return p;
   }
 
   private flush(p: number): void {
