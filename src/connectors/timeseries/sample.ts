@@ -23,8 +23,6 @@ export interface Sample {
   detail?: Record<string, unknown>;
 }
 
-type Packed = [number, number, string, number | null, string | null, string, string | null, string, Record<string, unknown> | null];
-
 /**
  * Identity of a sample for deduplication: the same reading (metric part, time, value) from the
  * same source counts once — two foods logged at the same minute are two samples. For sources
@@ -35,27 +33,41 @@ export function sampleKey(s: Sample, valueIsIdentity = true): string {
   return `${s.component ?? ''}|${s.start}|${s.end}|${s.sourceName}${valueIsIdentity ? `|${s.value ?? ''}` : ''}`;
 }
 
-/** Compact JSON form stored (sealed) in a day batch; metric and day live on the batch row. */
+/**
+ * Compact stored form of a day batch: repeated strings (offset, source, device, unit, part) go
+ * into a dictionary and rows hold indexes, the end as a delta — about a third of plain JSON,
+ * which is what gets sealed and written. `-1` stands for "none".
+ */
+interface PackedBatch {
+  v: 2;
+  d: string[];
+  s: [number, number, number, number | null, number, number, number, number, Record<string, unknown> | 0][];
+}
+
+/** JSON form stored (sealed) in a day batch; metric and day live on the batch row. */
 export function packSamples(samples: Sample[]): string {
-  return JSON.stringify(
-    samples.map((s): Packed => [s.start, s.end, s.tz, s.value, s.component ?? null, s.sourceName, s.device ?? null, s.unit, s.detail ?? null]),
-  );
+  const dict = new Map<string, number>();
+  const idx = (v: string | null | undefined) => {
+    if (v === null || v === undefined) return -1;
+    let i = dict.get(v);
+    if (i === undefined) dict.set(v, (i = dict.size));
+    return i;
+  };
+  const rows = samples.map((x): PackedBatch['s'][number] => [x.start, x.end - x.start, idx(x.tz), x.value, idx(x.component), idx(x.sourceName), idx(x.device), idx(x.unit), x.detail ?? 0]);
+  const batch: PackedBatch = { v: 2, d: [...dict.keys()], s: rows };
+  return JSON.stringify(batch);
 }
 
 export function unpackSamples(metric: string, day: string, json: string): Sample[] {
-  return (JSON.parse(json) as Packed[]).map(([start, end, tz, value, component, sourceName, device, unit, detail]) => ({
-    metric,
-    day,
-    start,
-    end,
-    tz,
-    value,
-    unit,
-    sourceName,
-    ...(component !== null ? { component } : {}),
-    ...(device !== null ? { device } : {}),
-    ...(detail !== null ? { detail } : {}),
-  }));
+  const b = JSON.parse(json) as PackedBatch;
+  const d = b.d;
+  return b.s.map(([start, len, tz, value, component, sourceName, device, unit, detail]) => {
+    const s: Sample = { metric, day, start, end: start + len, tz: d[tz], value, unit: d[unit], sourceName: d[sourceName] };
+    if (component >= 0) s.component = d[component];
+    if (device >= 0) s.device = d[device];
+    if (detail) s.detail = detail;
+    return s;
+  });
 }
 
 /**
