@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.ts';
 import { SampleSpill } from '../timeseries/spill.ts';
+import type { Sample } from '../timeseries/sample.ts';
 import type { CommitResult, TimeSeriesStore } from '../timeseries/store.ts';
 import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
 import { parseHealthXml, type ParseCounts } from './parse-export.ts';
@@ -65,7 +66,10 @@ export class AppleHealthImporter {
       let bytes = 0;
       let records = 0;
       let lastReport = 0;
-      const keep = (s: ReturnType<typeof recordToSample>) => (s ? spill.add(s) : skipped++);
+      const keep = (s: Sample | null): void => {
+        if (s) spill.add(s);
+        else skipped++;
+      };
       const counts = await parseHealthXml(
         await exp.openXml(),
         {

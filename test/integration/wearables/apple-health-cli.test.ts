@@ -13,7 +13,8 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('context-vault import apple-health', () => {
+// Each call starts a process with an on-disk embedded database (a few seconds each).
+describe('context-vault import apple-health', { timeout: 180_000 }, () => {
   it('imports a zip for a user with a progress display, and a second run adds nothing', () => {
     expect(cli('user', 'add', 'cli@example.test').status).toBe(0);
     const first = cli('import', 'apple-health', join(FIXTURES, '2024-finder-rezip.zip'), '--user', 'cli@example.test');

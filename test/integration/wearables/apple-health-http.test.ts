@@ -6,6 +6,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { importDir, removeStaleImportFiles } from '../../../src/connectors/wearables-module.ts';
 import { FIXTURES, expectedFromXml, fixture, storedSamples } from './helpers.ts';
+import { generateExport } from '../../../bench/gen-apple-health.ts';
+import { tmpdir } from 'node:os';
 
 let rt: TestRuntime;
 let server: ServerType;
@@ -27,12 +29,12 @@ afterAll(async () => {
 
 async function waitForJob(token: string, jobId: string) {
   const seen: { status: string; progress: { done: number; total: number | null; unit: string } }[] = [];
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 3000; i++) {
     const r = await rt.api('GET', `/api/jobs/${jobId}`, { token });
     expect(r.status).toBe(200);
     seen.push(r.body);
     if (r.body.status === 'succeeded' || r.body.status === 'failed') return { job: r.body, seen };
-    await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 10));
   }
   throw new Error('job did not finish');
 }
@@ -63,6 +65,19 @@ describe('POST /api/imports/apple-health', () => {
     expect((await storedSamples(rt, userId)).samples).toBe(expected.samples);
     // The uploaded file is removed once imported.
     expect(readdirSync(importDir(rt.deps)).filter((f) => f.endsWith('.upload'))).toEqual([]);
+  });
+
+  it('shows parsing progress in bytes while a larger export is still running', async () => {
+    const { token } = await rt.signup();
+    const file = join(tmpdir(), `cv-progress-${process.pid}.xml`);
+    const gen = generateExport(file, 4 * 1024 * 1024);
+    const res = await upload(token, file);
+    const { job, seen } = await waitForJob(token, ((await res.json()) as { jobId: string }).jobId);
+    expect(job.status).toBe('succeeded');
+    expect(job.result.records).toBe(gen.records);
+    const midway = seen.filter((j) => j.status === 'running' && j.progress.unit === 'bytes' && j.progress.done > 0 && j.progress.done < (j.progress.total ?? 0));
+    expect(midway.length).toBeGreaterThan(0);
+    expect(midway[0].progress.total).toBe(gen.bytes);
   });
 
   it('a zip upload works the same', async () => {
