@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
@@ -14,7 +14,7 @@ let server: ServerType;
 let base: string;
 
 beforeAll(async () => {
-  rt = await createTestRuntime({ MAX_IMPORT_BYTES: String(5 * 1024 * 1024) });
+  rt = await createTestRuntime({ MAX_IMPORT_BYTES: String(20 * 1024 * 1024) });
   await rt.deps.jobs.start();
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: rt.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -70,8 +70,8 @@ describe('POST /api/imports/apple-health', () => {
   it('shows parsing progress in bytes while a larger export is still running', async () => {
     const { token } = await rt.signup();
     const file = join(tmpdir(), `cv-progress-${process.pid}.xml`);
-    const gen = generateExport(file, 4 * 1024 * 1024);
-    const res = await upload(token, file);
+    const gen = generateExport(file, 12 * 1024 * 1024);
+    const res = await upload(token, file).finally(() => rmSync(file, { force: true }));
     const { job, seen } = await waitForJob(token, ((await res.json()) as { jobId: string }).jobId);
     expect(job.status).toBe('succeeded');
     expect(job.result.records).toBe(gen.records);
@@ -107,12 +107,12 @@ describe('POST /api/imports/apple-health', () => {
 
   it('refuses a body over MAX_IMPORT_BYTES with 413, queues nothing and keeps no file', async () => {
     const { token } = await rt.signup();
-    const big = Buffer.alloc(6 * 1024 * 1024, 0x20);
+    const big = Buffer.alloc(21 * 1024 * 1024, 0x20);
     // Without a Content-Length the limit is enforced while streaming.
     const res = await fetch(`${base}/api/imports/apple-health`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
-      body: Readable.toWeb(Readable.from([big.subarray(0, 3_000_000), big.subarray(3_000_000)])) as ReadableStream,
+      body: Readable.toWeb(Readable.from([big.subarray(0, 10_000_000), big.subarray(10_000_000)])) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
