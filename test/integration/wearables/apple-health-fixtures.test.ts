@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
@@ -49,6 +49,16 @@ describe('every Apple Health fixture imports with counts that match the file', (
     const summary = await wearables(rt).appleHealth.import(zip, userId);
     expect(summary.entryName).toBe('apple_health_export/eksport.xml');
     expect((await storedSamples(rt, userId)).samples).toBe(expectedFromXml(xml).samples);
+  });
+
+  it('a ZIP64 archive (as exports over 4 GB are written) reads the same', async () => {
+    const { userId } = await rt.signup();
+    const zip = join(tmp, 'zip64.zip');
+    await writeZip(zip, { 'apple_health_export/export.xml': fixture('2024-excerpt.xml') }, true, true);
+    // The ZIP64 end-of-central-directory locator is there.
+    expect(readFileSync(zip).includes(Buffer.from([0x50, 0x4b, 0x06, 0x07]))).toBe(true);
+    await wearables(rt).appleHealth.import(zip, userId);
+    expect((await storedSamples(rt, userId)).samples).toBe(expectedFromXml(fixture('2024-excerpt.xml')).samples);
   });
 
   it('the Finder re-zipped 2024 export skips __MACOSX and .DS_Store', async () => {

@@ -34,10 +34,10 @@ export async function itemCount(rt: TestRuntime, userId: string): Promise<number
 }
 
 /** Writes a zip of the given entries (name → content) with yazl. */
-export async function writeZip(path: string, entries: Record<string, string | Buffer>, compress = true): Promise<void> {
+export async function writeZip(path: string, entries: Record<string, string | Buffer>, compress = true, zip64 = false): Promise<void> {
   const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(entries)) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { compress });
-  zip.end();
+  for (const [name, content] of Object.entries(entries)) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { compress, forceZip64Format: zip64 });
+  zip.end({ forceZip64Format: zip64, comment: '' });
   const chunks: Buffer[] = [];
   for await (const c of zip.outputStream) chunks.push(c as Buffer);
   writeFileSync(path, Buffer.concat(chunks));
