@@ -67,6 +67,13 @@ const commands: Record<string, { help: string; run: Command }> = {
       return r.unreadable ? 1 : 0;
     },
   },
+  import: {
+    help: 'import apple-health <file> --user <email>   import an Apple Health export (zip or xml)',
+    async run(config, args) {
+      const { importAppleHealthCli } = await import('./connectors/apple-health/cli.ts');
+      return importAppleHealthCli(config, args);
+    },
+  },
 };
 
 async function readStdin(): Promise<string> {

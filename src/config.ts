@@ -88,6 +88,8 @@ const schema = z.object({
   FHIR_BUNDLE_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   OURA_CLIENT_ID: z.string().min(1).optional(),
   OURA_CLIENT_SECRET: z.string().min(1).optional(),
+  OURA_API_URL: z.string().url().default('https://api.ouraring.com'),
+  OURA_AUTHORIZE_URL: z.string().url().default('https://cloud.ouraring.com/oauth/authorize'),
   WITHINGS_CLIENT_ID: z.string().min(1).optional(),
   WITHINGS_CLIENT_SECRET: z.string().min(1).optional(),
 });
