@@ -86,3 +86,16 @@ export function identityItems(db: Db, userId: string, kinds: string[]) {
     .limit(50)
     .execute();
 }
+
+/** Stemmed lexemes of a question and tsquery phrases of codes (plain; blinded by the caller). */
+export async function questionTerms(db: Db, text: string, codes: string[]): Promise<{ lexemes: string[]; codePhrases: string[] }> {
+  const r = await sql<{ lexemes: string[]; phrases: string[] }>`
+    select coalesce((select array_agg(lexeme) from unnest(to_tsvector('english', ${text}))), '{}') as lexemes,
+           coalesce((select array_agg(phraseto_tsquery('english', c)::text) from unnest(${codes}::text[]) c), '{}') as phrases`.execute(db);
+  const row = r.rows[0];
+  return { lexemes: row?.lexemes ?? [], codePhrases: (row?.phrases ?? []).filter(Boolean) };
+}
+
+export function accountEmail(db: Db, userId: string) {
+  return db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+}
