@@ -59,7 +59,7 @@ describeDocker('model containers keep nothing and reach nothing', () => {
     expect(hc.MemorySwap).toBe(hc.Memory);
     expect(hc.NanoCpus).toBe(500_000_000);
     expect(hc.PidsLimit).toBe(64);
-    expect(hc.LogConfig.Type).toBe('none');
+    expect(hc.LogConfig?.Type).toBe('none');
     expect(info.Config.Env).toContain('OLLAMA_NO_CLOUD=1');
     expect(info.Config.Env.some((e) => e.startsWith('OLLAMA_DEBUG'))).toBe(false);
   });
