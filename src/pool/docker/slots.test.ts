@@ -37,4 +37,8 @@ describe('planCapacity', () => {
     const plan = planCapacity({ slots: [slot('a', 'busy', 'u')], waitingUsers: ['z'], minWarm: 1, max: 1 });
     expect(plan).toEqual({ evict: [], start: 0 });
   });
+  it('evicts the least recently used idle container to keep the warm target when nobody waits', () => {
+    const slots = [{ ...slot('old', 'ready', 'x'), lastUsedAt: 1 }, { ...slot('new', 'ready', 'y'), lastUsedAt: 2 }];
+    expect(planCapacity({ slots, waitingUsers: [], minWarm: 1, max: 2 })).toEqual({ evict: [slots[0]], start: 1 });
+  });
 });

@@ -46,8 +46,9 @@ export function pickSlot(slots: Iterable<Slot>, userId: string): Slot | undefine
 
 /**
  * What the pool should do now: unbound containers (ready or starting) should cover the warm
- * target plus everyone waiting, within the cap. At the cap with people waiting, idle containers
- * bound to users who are not waiting (least recently used first) are evicted to make room.
+ * target plus everyone waiting, within the cap. At the cap, idle containers bound to users who
+ * are not waiting (least recently used first) are evicted to make room: a warm container for
+ * anyone matters more than a kept one for someone who is not asking (and keeps less data around).
  */
 export function planCapacity(args: { slots: Slot[]; waitingUsers: string[]; minWarm: number; max: number }): { evict: Slot[]; start: number } {
   const counts = countSlots(args.slots);
@@ -55,12 +56,12 @@ export function planCapacity(args: { slots: Slot[]; waitingUsers: string[]; minW
   const want = args.minWarm + waiting - counts.warm - counts.starting;
   let room = args.max - args.slots.length;
   let evict: Slot[] = [];
-  if (want > room && waiting > 0) {
+  if (want > room) {
     const waitingUsers = new Set(args.waitingUsers);
     evict = args.slots
       .filter((s) => s.state === 'ready' && s.userId && !waitingUsers.has(s.userId))
       .sort((a, b) => a.lastUsedAt - b.lastUsedAt)
-      .slice(0, Math.max(0, Math.min(want, waiting) - room));
+      .slice(0, want - room);
     room += evict.length;
   }
   return { evict, start: Math.max(0, Math.min(want, room)) };
