@@ -66,6 +66,7 @@ const schema = z.object({
   POOL_STREAM_IDLE_MS: int(100, 3_600_000).default(120_000),
   POOL_START_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   POOL_CONNECT: z.enum(['ip', 'name']).default('ip'),
+  POOL_MODELS_VOLUME: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).optional(),
   SMART_PROVIDERS: z
     .string()
     .optional()

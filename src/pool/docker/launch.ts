@@ -13,7 +13,7 @@ export async function launchModelContainer(
   args: { name: string; home: string; cancelled(): boolean; onCreated(id: string): void },
 ): Promise<{ host: string; warm: WarmResult }> {
   const started = await engine.startContainer(
-    { image: c.POOL_IMAGE, name: args.name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: args.home },
+    { image: c.POOL_IMAGE, name: args.name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: args.home, modelsVolume: c.POOL_MODELS_VOLUME },
     args.onCreated,
   );
   // In compose the gateway shares the model network and resolves names; on a host it uses the IP.
