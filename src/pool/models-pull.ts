@@ -22,7 +22,8 @@ export interface PullOptions {
 
 /**
  * `context-vault models pull`: fetches CHAT_MODEL and EMBED_MODEL into a named volume through a
- * one-off container of POOL_IMAGE on Docker's default bridge — the one step that has network.
+ * one-off container of POOL_IMAGE on Docker's default bridge (POOL_PULL_NETWORK) — the one step
+ * that has network.
  * Model containers later mount that volume read-only (POOL_MODELS_VOLUME) on their internal
  * network. Never pulls an image itself; fails with a message naming the fix.
  */
@@ -48,7 +49,8 @@ export async function pullModels(config: Config, opts: PullOptions = {}): Promis
     Env: [`OLLAMA_HOST=0.0.0.0:${MODEL_PORT}`, `OLLAMA_MODELS=${MODELS_DIR}`, 'OLLAMA_NO_CLOUD=1', 'HOME=/tmp'],
     Labels: { [LABEL_ROLE]: 'models-pull' },
     HostConfig: {
-      NetworkMode: 'bridge',
+      // The one container with a route out: Docker's default bridge, or POOL_PULL_NETWORK in compose.
+      NetworkMode: config.POOL_PULL_NETWORK,
       Mounts: [{ Type: 'volume', Source: volume, Target: MODELS_DIR, ReadOnly: false }],
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,mode=1777' },
       CapDrop: ['ALL'],
@@ -58,9 +60,11 @@ export async function pullModels(config: Config, opts: PullOptions = {}): Promis
   });
   try {
     await container.start();
-    const ip = (await container.inspect()).NetworkSettings.Networks.bridge?.IPAddress;
-    if (!ip) throw new ModelsPullError('the pull container got no address on the default bridge network');
-    const host = `http://${ip}:${MODEL_PORT}`;
+    const info = await container.inspect();
+    const ip = info.NetworkSettings.Networks[config.POOL_PULL_NETWORK]?.IPAddress;
+    if (!ip) throw new ModelsPullError(`the pull container got no address on network ${config.POOL_PULL_NETWORK}`);
+    // Inside compose the gateway resolves containers by name on a shared user-defined network.
+    const host = `http://${config.POOL_CONNECT === 'name' ? info.Name.replace(/^\//, '') : ip}:${MODEL_PORT}`;
     await waitForOllama(host, Date.now() + 60_000, () => false);
     for (const model of models) await pullOne(host, model, say, opts.idleTimeoutMs ?? 120_000);
     if (!config.POOL_MODELS_VOLUME) say(`set POOL_MODELS_VOLUME=${volume} so model containers mount these weights (read-only)`);
