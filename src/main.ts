@@ -15,6 +15,10 @@ import { Metrics } from './lib/metrics.ts';
 import { createApp } from './gateway/app.ts';
 import type { AppDeps, HealthCheck } from './gateway/context.ts';
 import { sql } from 'kysely';
+import { Retriever } from './retrieval/retriever.ts';
+import { EmbeddingService } from './retrieval/embeddings.ts';
+import { ConversationStore } from './chat/conversations.ts';
+import { ChatService } from './chat/chat-service.ts';
 import { createModelPool, poolHealthCheck } from './pool/create-model-pool.ts';
 import type { ModelPool } from './pool/model-pool.ts';
 
@@ -35,13 +39,16 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
   const { keyring, generated } = loadMasterKeyring(config);
   if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
   const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+  let vector = false;
   try {
     const report = await migrateToLatest(database.db);
+    vector = report.vector;
     if (report.applied.length) log.info({ applied: report.applied.length }, 'database migrated');
     if (!report.vector) log.warn('the database has no pgvector extension: retrieval will be lexical only');
     // Finishes an interrupted rotation: anything still wrapped by a previous key moves to the current one.
-    const rewrapped = await new KeyService(database.db, keyring).rewrapAll();
+    const { rewrapped, unreadable } = await new KeyService(database.db, keyring).rewrapAll();
     if (rewrapped) log.info({ rewrapped }, 're-wrapped data keys with the current master key');
+    if (unreadable) log.error({ unreadable }, 'data keys wrapped by a master key that is not configured: those accounts cannot be read until it is added to VAULT_PREVIOUS_MASTER_KEYS');
   } catch (e) {
     await database.close();
     throw e;
@@ -82,13 +89,19 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
   health.push(poolHealthCheck(pool, config.MODEL_BACKEND !== undefined));
   await pool.start();
   const csrfSecret = keyring.deriveSecret('csrf/v1');
-  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, mounts: [] };
+  const retriever = new Retriever(db, keys, { vector, embedModel: config.EMBED_MODEL });
+  const embeddings = new EmbeddingService({ db, pool, audit, jobs, retriever, items, log: log.child({ subsystem: 'embeddings' }) }, { enabled: vector, model: config.EMBED_MODEL });
+  await embeddings.start();
+  const conversations = new ConversationStore(db, keys);
+  const chat = new ChatService({ pool, retriever, audit, conversations, items, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
+  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   const app = createApp(deps);
   return {
     deps,
     database,
     app,
     async close() {
+      embeddings.stop();
       await jobs.stop();
       await pool.close().catch((e: Error) => log.error({ err: e.message }, 'closing the model pool failed'));
       await database.close();

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
+
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context.ts';
 import { AppError, PayloadTooLargeError, statusFor } from '../errors.ts';
@@ -10,6 +11,8 @@ import { authRoutes } from './routes/auth.ts';
 import { vaultRoutes } from './routes/vault.ts';
 import { accountRoutes } from './routes/account-misc.ts';
 import { healthRoutes } from './routes/health.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { openAiRoutes } from './routes/openai.ts';
 
 /** Builds the gateway from its dependencies. No I/O happens here; main.ts starts the server. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -23,7 +26,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('log', log);
     const started = performance.now();
     await next();
-    const route = c.error || c.res.status !== 404 ? routePath(c, -1) : 'unmatched';
+    // After next(), routePath(c) names the route that answered (not a later, unrun match).
+    const route = c.error || c.res.status !== 404 ? routePath(c) : 'unmatched';
     const seconds = (performance.now() - started) / 1000;
     const labels = { method: c.req.method, route: route === '/*' || route === '*' ? 'unmatched' : route };
     deps.metrics.httpRequests.inc({ ...labels, status: String(c.res.status) });
@@ -43,6 +47,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api', authRoutes());
   app.route('/api/vault', vaultRoutes());
   app.route('/api', accountRoutes());
+  app.route('/api', chatRoutes());
+  app.route('/v1', openAiRoutes());
   for (const m of deps.mounts ?? []) app.route(m.path, m.app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } }, 404));
