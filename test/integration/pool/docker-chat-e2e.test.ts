@@ -70,6 +70,8 @@ describeDocker('chat through the gateway on ephemeral Docker containers', () => 
     expect(sentToA).toContain('Ferritin 12 ng/mL');
     expect(sentToA).not.toContain('unshared diary entry');
     expect(sentToA).not.toContain('Thyroid');
+    const ready = await rt.api('GET', '/health/ready');
+    expect(ready.body.model).toMatchObject({ ok: true, backend: 'docker', ephemeral: true, chatModel: { name: 'test-chat', present: true } });
     await rt.destroy();
     expect(await labelled(config.POOL_INSTANCE!)).toHaveLength(0);
     rt = undefined as unknown as TestRuntime;
