@@ -20,7 +20,7 @@ export async function launchModelContainer(
   const host = `http://${c.POOL_CONNECT === 'name' ? args.name : started.ip}:${MODEL_PORT}`;
   const deadline = Date.now() + c.POOL_START_TIMEOUT_MS;
   await waitForOllama(host, deadline, args.cancelled);
-  const warm = await warmUp(host, { chat: c.CHAT_MODEL, embed: c.EMBED_MODEL }, keepAliveFor(c), Math.max(1000, deadline - Date.now()));
+  const warm = await warmUp(host, { chat: c.CHAT_MODEL, embed: c.EMBED_MODEL }, keepAliveFor(c), c.NUM_CTX, Math.max(1000, deadline - Date.now()));
   return { host, warm };
 }
 
