@@ -48,6 +48,8 @@ describeDocker('DockerModelPool lifecycle on a real Docker engine', () => {
     // Retired containers are gone from the engine, not just from the pool.
     expect(await waitGone(ids[0])).toBe(true);
     expect(await metrics.registry.getSingleMetricAsString('model_pool_rotations_total')).toMatch(/reason="requests"} 2/);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_container_start_seconds')).toMatch(/model_pool_container_start_seconds_count [3-9]/);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_lease_wait_seconds')).toMatch(/model_pool_lease_wait_seconds_count\{backend="docker"} 7/);
   });
 
   it('gives one container to one user for its whole life', async () => {
