@@ -10,6 +10,8 @@ export interface SearchParams {
   userId: string;
   /** Blinded tsquery (OR of the question's lexemes and code phrases), or null. */
   tsquery: string | null;
+  /** Blinded tsquery requiring every word of the question (AND), when there are several. */
+  tsqueryAll?: string | null;
   /** Query embedding and the model that made it, or null for lexical only. */
   vector: { values: number[]; model: string } | null;
   from?: Date;
@@ -34,12 +36,20 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
   const readable = (ref: string) =>
     sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
+  // Lexical candidates: the most recent items matching all the words, and the most recent
+  // matching any of them (bounded walks the planner can serve from the (user, date) index or
+  // the GIN index, whichever is cheaper), then ranked by cover density.
   const lexical = p.tsquery
-    ? sql`lex_ranked as materialized (
-          select i.id, ts_rank_cd(i.search, q.tsq) as rank, i.sort_at
-          from items i cross join (select ${p.tsquery}::tsquery as tsq) q
-          where i.user_id = ${p.userId} and i.search @@ q.tsq ${dateFilter}
-          order by rank desc, i.sort_at desc limit 5000),
+    ? sql`lex_match as (
+          (select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+           order by i.sort_at desc limit 200)
+          union
+          (select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
+           order by i.sort_at desc limit 400)),
+        lex_ranked as materialized (
+          select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
+          from lex_match m join items i on i.id = m.id
+          order by rank desc, i.sort_at desc),
         lex as (
           select id, row_number() over (order by rank desc, sort_at desc) as r from (
             select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}) l)`

@@ -23,6 +23,9 @@ export interface RetrieverOptions {
   maxItems?: number;
 }
 
+/** Stemmed words of questions that say nothing about which records matter. */
+const GENERIC = new Set(['record', 'say', 'tell', 'show', 'give', 'know', 'anyth', 'everyth', 'someth', 'pleas', 'want', 'like', 'look', 'find', 'get', 'happen', 'would', 'could', 'can', 'need', 'much', 'mani', 'ok', 'thank', 'current', 'latest', 'recent', 'last', 'valu', 'chang', 'file', 'data', 'inform', 'summari', 'summar', 'explain', 'mean']);
+
 const IDENTITY_KINDS = ['fhir.Patient', 'fhir.RelatedPerson', 'fhir.Practitioner', 'fhir.PractitionerRole'];
 
 /**
@@ -53,11 +56,13 @@ export class Retriever {
     const keys = await this.keys.forUser(userId);
     const expansion = expandClinicalTerms(filter.rest);
     const terms = await repo.questionTerms(this.db, [filter.rest, ...expansion.words].join(' '), expansion.codes);
-    const parts = [...new Set(terms.lexemes)].map((l) => `'${l.replace(/'/g, "''")}'`).concat(terms.codePhrases.map((p) => `(${p})`));
+    const lexemes = [...new Set(terms.lexemes)].filter((l) => !GENERIC.has(l)).map((l) => `'${l.replace(/'/g, "''")}'`);
+    const parts = lexemes.concat(terms.codePhrases.map((p) => `(${p})`));
     const tsquery = parts.length ? blindTsquery(keys, parts.join(' | ')) : null;
+    const tsqueryAll = lexemes.length > 1 ? blindTsquery(keys, lexemes.join(' & ')) : null;
     const vector = this.opts.vector && opts.queryVector?.length ? { values: opts.queryVector, model: this.opts.embedModel } : null;
     const limit = this.opts.maxItems ?? 24;
-    const params = { userId, tsquery, vector, from: filter.from, to: filter.to, perRanker: 40, limit };
+    const params = { userId, tsquery, tsqueryAll, vector, from: filter.from, to: filter.to, perRanker: 40, limit };
     let candidates: repo.Candidate[] = [];
     if (tsquery || vector) {
       // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
