@@ -1,0 +1,127 @@
+/** Shapes of the gateway's public contract (DESIGN.md), as the client reads them. */
+
+export type Sensitivity = 'normal' | 'private' | 'secret';
+
+export interface User {
+  id: string;
+  email: string;
+}
+
+export interface VaultSummary {
+  total: number;
+  sharedWithAi: number;
+  secret: number;
+}
+
+export interface Me {
+  user: User;
+  csrfToken?: string;
+  vault?: VaultSummary;
+}
+
+export interface Permissions {
+  shareWithAi: boolean | null;
+  shareWithCloud: boolean | null;
+  readOnly: boolean;
+  expiresAt: string | null;
+}
+
+export interface EffectivePermission {
+  shareWithAi: boolean;
+  shareWithCloud: boolean;
+  expiresAt: string | null;
+  via: 'item' | 'rule' | 'secret' | 'default';
+  ruleId: string | null;
+}
+
+export interface Item {
+  id: string;
+  kind: string;
+  source: string;
+  sourceId: string | null;
+  title: string;
+  effectiveAt: string | null;
+  sensitivity: Sensitivity;
+  tags: string[];
+  categories?: string[];
+  permissions: Permissions;
+  effectivePermission: EffectivePermission;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface ItemDetail extends Item {
+  text: string | null;
+  content: unknown;
+}
+
+export interface Rule {
+  id: string;
+  source: string | null;
+  kind: string | null;
+  category: string | null;
+  tag: string | null;
+  shareWithAi: boolean;
+  shareWithCloud: boolean;
+  priority: number;
+  expiresAt: string | null;
+  expired: boolean;
+  createdAt: string;
+}
+
+export interface Disclosure {
+  id: string;
+  conversationId: string | null;
+  model: string;
+  purpose: string;
+  itemIds: string[];
+  createdAt: string;
+}
+
+export interface ContextItem {
+  id: string;
+  title: string;
+  kind: string;
+  effectiveAt: string | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface StoredMessage {
+  id?: string;
+  role: 'user' | 'assistant' | string;
+  text?: string;
+  content?: string;
+  context?: ContextItem[] | { items: ContextItem[] };
+  sources?: ContextItem[];
+  createdAt?: string;
+}
+
+export interface Job {
+  id: string;
+  type: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress?: { done: number; total: number | null; unit?: string | null } | null;
+  warnings?: (string | { message?: string; code?: string })[];
+  error?: string | { message?: string; code?: string } | null;
+}
+
+export interface Integration {
+  provider?: string;
+  id?: string;
+  name?: string;
+  kind?: string;
+  type?: string;
+  connected?: boolean;
+  status?: string;
+  lastSyncAt?: string | null;
+  lastSync?: { at?: string; status?: string } | null;
+  jobId?: string | null;
+  configured?: boolean;
+  enabled?: boolean;
+}
