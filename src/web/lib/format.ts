@@ -46,3 +46,11 @@ export function humanize(s: string | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+const SOURCES: Record<string, string> = { user: 'You', manual: 'You', epic: 'Epic', 'apple-health': 'Apple Health', oura: 'Oura', withings: 'Withings', fitbit: 'Fitbit' };
+
+/** A record source as people say it ("apple-health" → "Apple Health", "user" → "You"). */
+export function sourceLabel(s: string | null | undefined): string {
+  if (!s) return '';
+  return SOURCES[s] ?? humanize(s);
+}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
-import { formatDate, formatDateTime, humanize } from '../lib/format.ts';
+import { formatDate, formatDateTime, humanize, sourceLabel } from '../lib/format.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { ItemDetail } from '../lib/types.ts';
@@ -55,7 +55,7 @@ export function ItemScreen(props: { id: string }) {
         </div>
         <div>
           <dt>Source</dt>
-          <dd>{humanize(item.source)}</dd>
+          <dd>{sourceLabel(item.source)}</dd>
         </div>
         {item.effectiveAt ? (
           <div>

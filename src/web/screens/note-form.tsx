@@ -3,7 +3,7 @@ import { api } from '../lib/api.ts';
 import type { ItemDetail } from '../lib/types.ts';
 import { ErrorNote } from '../lib/ui.tsx';
 
-/** Adds a personal note to the vault (kind `note`, source `manual`), private unless ticked. */
+/** Adds a personal note to the vault (kind `note`; the gateway gives it source `user`), private unless ticked. */
 export function NoteForm(props: { onAdded(item: ItemDetail): void; onCancel(): void }) {
   const [title, setTitle] = useState('');
   const [text, setText] = useState('');

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
-import { daysFromNow, endOfDay, formatDate, humanize } from '../lib/format.ts';
+import { daysFromNow, endOfDay, formatDate, humanize, sourceLabel } from '../lib/format.ts';
 import { useSession } from '../lib/session.tsx';
 import type { Rule } from '../lib/types.ts';
 import { ErrorNote, Spinner, Status } from '../lib/ui.tsx';
@@ -10,7 +10,7 @@ export function describeRule(r: Pick<Rule, 'source' | 'kind' | 'category' | 'tag
   const what = [r.category ? humanize(r.category).toLowerCase() : '', r.kind ? `${humanize(r.kind).toLowerCase()} records` : ''].filter(Boolean).join(' ');
   let s = `${r.shareWithAi ? 'Share' : 'Never share'} all ${what || 'records'}`;
   if (r.tag) s += ` tagged “${r.tag}”`;
-  if (r.source) s += ` from ${humanize(r.source)}`;
+  if (r.source) s += r.source === 'user' ? ' that you added yourself' : ` from ${sourceLabel(r.source)}`;
   s += ' with the AI';
   if (r.expiresAt) s += ` until ${formatDate(r.expiresAt)}`;
   return s;
