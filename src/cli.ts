@@ -63,8 +63,8 @@ const commands: Record<string, { help: string; run: Command }> = {
       }
       const { rotateKeys } = await import('./vault/rotate.ts');
       const r = await rotateKeys(config);
-      console.log(r.message);
-      return 0;
+      (r.unreadable ? console.error : console.log)(r.message);
+      return r.unreadable ? 1 : 0;
     },
   },
 };

@@ -39,8 +39,9 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
     if (report.applied.length) log.info({ applied: report.applied.length }, 'database migrated');
     if (!report.vector) log.warn('the database has no pgvector extension: retrieval will be lexical only');
     // Finishes an interrupted rotation: anything still wrapped by a previous key moves to the current one.
-    const rewrapped = await new KeyService(database.db, keyring).rewrapAll();
+    const { rewrapped, unreadable } = await new KeyService(database.db, keyring).rewrapAll();
     if (rewrapped) log.info({ rewrapped }, 're-wrapped data keys with the current master key');
+    if (unreadable) log.error({ unreadable }, 'data keys wrapped by a master key that is not configured: those accounts cannot be read until it is added to VAULT_PREVIOUS_MASTER_KEYS');
   } catch (e) {
     await database.close();
     throw e;

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
+
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context.ts';
 import { AppError, PayloadTooLargeError, statusFor } from '../errors.ts';
@@ -23,7 +24,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('log', log);
     const started = performance.now();
     await next();
-    const route = c.error || c.res.status !== 404 ? routePath(c, -1) : 'unmatched';
+    // After next(), routePath(c) names the route that answered (not a later, unrun match).
+    const route = c.error || c.res.status !== 404 ? routePath(c) : 'unmatched';
     const seconds = (performance.now() - started) / 1000;
     const labels = { method: c.req.method, route: route === '/*' || route === '*' ? 'unmatched' : route };
     deps.metrics.httpRequests.inc({ ...labels, status: String(c.res.status) });

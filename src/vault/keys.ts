@@ -38,14 +38,20 @@ export class KeyService {
     this.cache.delete(userId);
   }
 
-  /** Re-wraps every data key not yet wrapped by the current master key. Returns how many. */
-  async rewrapAll(): Promise<number> {
+  /**
+   * Re-wraps every data key not yet wrapped by the current master key. Keys wrapped by a
+   * master key that is not configured are left as they are and counted in `unreadable`.
+   */
+  async rewrapAll(): Promise<{ rewrapped: number; unreadable: number }> {
     const rows = await listUserKeysNotWrappedBy(this.db, this.keyring.currentId);
+    let rewrapped = 0;
     for (const row of rows) {
+      if (!this.keyring.has(row.master_key_id)) continue;
       const dek = this.keyring.unwrap(row.master_key_id, row.wrapped_key, row.user_id);
       const { keyId, wrapped } = this.keyring.wrap(dek, row.user_id);
       await updateUserKey(this.db, { userId: row.user_id, masterKeyId: keyId, wrapped });
+      rewrapped++;
     }
-    return rows.length;
+    return { rewrapped, unreadable: rows.length - rewrapped };
   }
 }

@@ -11,17 +11,24 @@ import { loadMasterKeyring, rotateDevKeyFile } from './master-key.ts';
  *   VAULT_PREVIOUS_MASTER_KEYS; this re-wraps, after which the old key can be dropped.
  * - Development key file: a new key is generated; the old one stays in master.key.previous.
  */
-export async function rotateKeys(config: Config): Promise<{ rewrapped: number; message: string }> {
+export async function rotateKeys(config: Config): Promise<{ rewrapped: number; unreadable: number; message: string }> {
   if (!config.VAULT_MASTER_KEY) rotateDevKeyFile(config.VAULT_DATA_DIR);
   const { keyring } = loadMasterKeyring(config);
   const handle = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
   try {
     await migrateToLatest(handle.db);
-    const rewrapped = await new KeyService(handle.db, keyring).rewrapAll();
+    const { rewrapped, unreadable } = await new KeyService(handle.db, keyring).rewrapAll();
+    if (unreadable) {
+      return {
+        rewrapped,
+        unreadable,
+        message: `re-wrapped ${rewrapped} data key(s), but ${unreadable} are wrapped by a master key that is not configured: add it to VAULT_PREVIOUS_MASTER_KEYS and run again. Keep every previous key until this reports none.`,
+      };
+    }
     const tail = config.VAULT_MASTER_KEY
       ? 'Every data key is now wrapped by VAULT_MASTER_KEY; VAULT_PREVIOUS_MASTER_KEYS can be removed.'
       : 'A new development master key is in the data directory; the previous one is kept in master.key.previous.';
-    return { rewrapped, message: `re-wrapped ${rewrapped} data key(s) with master key ${keyring.currentId}. ${tail}` };
+    return { rewrapped, unreadable, message: `re-wrapped ${rewrapped} data key(s) with master key ${keyring.currentId}. ${tail}` };
   } finally {
     await handle.close();
   }

@@ -20,32 +20,40 @@ export interface TestRuntime extends Runtime {
   signup(email?: string, password?: string): Promise<{ token: string; userId: string; email: string; csrfToken: string }>;
   /** Closes the runtime and removes its database and data dir. */
   destroy(): Promise<void>;
+  /** Closes the runtime but keeps its database and files (restart tests). */
+  runtimeCloseOnly(): Promise<void>;
+}
+
+/** A fresh, empty database on the TEST_DATABASE_URL server, and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `cv_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
 }
 
 export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cv-test-'));
   let dropDb: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (adminUrl) {
-    const name = `cv_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDb = async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  }
+  if (process.env.TEST_DATABASE_URL && !env.DATABASE_URL) ({ url: databaseUrl, drop: dropDb } = await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
-    VAULT_DATA_DIR: adminUrl ? dataDir : env.VAULT_DATA_DIR ?? dataDir,
+    VAULT_DATA_DIR: env.VAULT_DATA_DIR ?? dataDir,
     VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
@@ -80,6 +88,9 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
       const r = await api('POST', '/api/auth/signup', { body: { email, password } });
       if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
       return { token: r.body.token, userId: r.body.user.id, email, csrfToken: r.body.csrfToken };
+    },
+    async runtimeCloseOnly() {
+      await runtime.close();
     },
     async destroy() {
       await runtime.close();

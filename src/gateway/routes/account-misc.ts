@@ -22,7 +22,8 @@ const tokenBody = z
 /** Audit (disclosures), jobs and personal API tokens. */
 export function accountRoutes() {
   const app = new Hono<AppEnv>();
-  app.use('*', requireAuth());
+  // Per-path middleware: this group is mounted at /api beside others, so no catch-all here.
+  for (const path of ['/audit/*', '/jobs', '/jobs/*', '/tokens', '/tokens/*']) app.use(path, requireAuth());
 
   app.get('/audit/disclosures', async (c) =>
     c.json({ disclosures: await c.var.deps.audit.list(c.var.principal.userId, readQuery(c, disclosureQuery)) }),
