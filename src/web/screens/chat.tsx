@@ -147,11 +147,14 @@ export function ChatScreen(props: { conversationId?: string }) {
 
   return (
     <div class={`chat ${showHistory ? 'history-open' : ''}`}>
-      <aside class="history" aria-label="Past conversations">
+      <aside class="history" aria-label="Past conversations" onKeyDown={(e: KeyboardEvent) => e.key === 'Escape' && setShowHistory(false)}>
         <div class="history-head">
           <h2>Conversations</h2>
           <button type="button" class="primary small" onClick={newConversation}>
             New conversation
+          </button>
+          <button type="button" class="small history-close" onClick={() => setShowHistory(false)}>
+            Close
           </button>
         </div>
         <ConversationList conversations={convs} current={props.conversationId} error={convError} />

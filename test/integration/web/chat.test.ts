@@ -109,6 +109,17 @@ describe.skipIf(!run)('web client: chat in Chromium', () => {
     const conversationUrl = page.url();
     await page.getByRole('complementary', { name: 'Past conversations' }).getByRole('link').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'chat-answer-desktop.png') });
+    // On a phone the past conversations open over the chat and close again.
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(SHOTS, 'chat-answer-phone.png') });
+    const history = page.getByRole('complementary', { name: 'Past conversations' });
+    expect(await history.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'History' }).click();
+    await history.getByRole('link').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'chat-history-phone.png') });
+    await history.getByRole('button', { name: 'Close' }).click();
+    expect(await history.isVisible()).toBe(false);
+    await page.setViewportSize(DESKTOP);
 
     // Model output that looks like markup stays text.
     await ask(page, 'What does the onerror note say?');
