@@ -10,7 +10,7 @@ import type { AppEnv } from '../context.ts';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../../dist/web', import.meta.url));
 
 /** Paths the client never owns: the SPA fallback must not answer for them. */
-const SERVER_PATH = /^\/(api|v1|health|metrics)(\/|$)/;
+const SERVER_PATH = /^\/(api|v1|health|metrics|\.well-known)(\/|$)/;
 
 /**
  * The web client's page policy: scripts, styles and connections from our own origin only,

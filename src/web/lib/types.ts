@@ -118,10 +118,11 @@ export interface Integration {
   kind?: string;
   type?: string;
   connected?: boolean;
+  /** `connected`, `needs_reconnect` (tokens no longer work) or `not_connected`. */
   status?: string;
+  scopes?: string[];
   lastSyncAt?: string | null;
-  lastSync?: { at?: string; status?: string } | null;
-  jobId?: string | null;
-  configured?: boolean;
-  enabled?: boolean;
+  lastSyncJobId?: string | null;
+  lastError?: string | null;
+  connectedAt?: string | null;
 }

@@ -1,16 +1,11 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { ApiError, api } from '../lib/api.ts';
-import { formatDateTime, humanize } from '../lib/format.ts';
 import { useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { Integration } from '../lib/types.ts';
 import { ErrorNote, Spinner, Status } from '../lib/ui.tsx';
 import { FileImport } from './file-import.tsx';
-import { JobProgress } from './job-progress.tsx';
-
-/** The provider id of an integration, whatever name the server gives that field. */
-const keyOf = (i: Integration) => i.provider ?? i.id ?? '';
-const isConnected = (i: Integration) => i.connected ?? (i.status === 'connected' || i.status === 'active');
+import { IntegrationCard, connectError, keyOf, nameOf } from './integration-card.tsx';
 
 /** Record sources: SMART on FHIR providers (Epic…), wearable APIs, and file imports. */
 export function ConnectionsScreen() {
@@ -19,7 +14,9 @@ export function ConnectionsScreen() {
   const [list, setList] = useState<Integration[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [unavailable, setUnavailable] = useState(false);
-  const [jobs, setJobs] = useState<Record<string, string>>({});
+  // The provider's callback lands here with ?connected=<id>&jobId=<first sync> or ?error=<code>&provider=<id>.
+  const landed = search.get('connected');
+  const [jobs, setJobs] = useState<Record<string, string>>(landed && search.get('jobId') ? { [landed]: search.get('jobId')! } : {});
   const [status, setStatus] = useState('');
 
   const load = () =>
@@ -44,84 +41,49 @@ export function ConnectionsScreen() {
   };
 
   const disconnect = async (i: Integration) => {
-    const name = i.name ?? humanize(keyOf(i));
-    if (!confirm(`Disconnect ${name}? Records already imported stay in your vault.`)) return;
+    if (!confirm(`Disconnect ${nameOf(i)}? Records already imported stay in your vault.`)) return;
     try {
       await api('DELETE', `/api/integrations/${encodeURIComponent(keyOf(i))}`);
-      setStatus(`${name} disconnected.`);
+      const { [keyOf(i)]: _gone, ...rest } = jobs;
+      setJobs(rest);
+      setStatus(`${nameOf(i)} disconnected.`);
       await load();
     } catch (e) {
       setError(e);
     }
   };
 
-  // The provider's callback sends people back here with the outcome in the query.
-  const connected = search.get('connected');
   const failed = search.get('error');
+  const providerName = (id: string | null) => (id ? nameOf(list?.find((i) => keyOf(i) === id) ?? { provider: id }) : 'The provider');
 
   return (
     <section class="connections">
       <h1 tabIndex={-1}>Connections</h1>
-      <p class="lead">Bring records into your vault. Imported records are private until you share them.</p>
-      {connected ? <p class="success" role="status">{`${humanize(connected)} is connected. Your records are being imported.`}</p> : null}
-      {failed ? (
-        <p class="error" role="alert">
-          {`The connection did not complete: ${search.get('message') ?? humanize(failed)}.`}
-        </p>
-      ) : null}
+      <p class="lead">Bring records into your vault. Imported records stay private until you share them.</p>
+      {landed ? <p class="success" role="status">{`${providerName(landed)} is connected. Your records are being imported.`}</p> : null}
+      {failed ? <p class="error" role="alert">{`${providerName(search.get('provider'))} was not connected: ${connectError(failed)}.`}</p> : null}
       <Status text={status} />
       <ErrorNote error={error} />
       <h2>Health record and wearable accounts</h2>
       {list === null ? <Spinner /> : null}
       {unavailable ? <p class="empty">Account connections are not available on this server yet. You can still import files below.</p> : null}
-      {list && !list.length && !unavailable ? <p class="empty">No providers are configured on this server. Ask its operator to enable Epic or another SMART on FHIR provider.</p> : null}
+      {list && !list.length && !unavailable ? (
+        <p class="empty">No providers are configured on this server. Its operator can enable Epic (EPIC_CLIENT_ID) or another SMART on FHIR provider (SMART_PROVIDERS).</p>
+      ) : null}
       {list?.length ? (
         <ul class="integrations">
-          {list.map((i) => {
-            const key = keyOf(i);
-            const on = isConnected(i);
-            const last = i.lastSyncAt ?? i.lastSync?.at;
-            return (
-              <li class="card integration" data-provider={key}>
-                <div>
-                  <h3>{i.name ?? humanize(key)}</h3>
-                  <p class="meta">
-                    {humanize(i.kind ?? i.type ?? '')}
-                    {i.kind || i.type ? ' · ' : ''}
-                    {on ? 'Connected' : 'Not connected'}
-                    {last ? ` · last synced ${formatDateTime(last)}` : ''}
-                  </p>
-                </div>
-                <div class="row">
-                  {on ? (
-                    <>
-                      <button type="button" class="primary" onClick={() => sync(i)}>
-                        Sync now
-                      </button>
-                      <button type="button" onClick={() => disconnect(i)}>
-                        Disconnect
-                      </button>
-                    </>
-                  ) : (
-                    // A full-page navigation: the gateway redirects to the provider's login page.
-                    <a class="button primary" href={`/api/integrations/${encodeURIComponent(key)}/connect`}>
-                      Connect
-                    </a>
-                  )}
-                </div>
-                {jobs[key] || i.jobId ? (
-                  <JobProgress
-                    jobId={jobs[key] ?? i.jobId!}
-                    label={`Sync with ${i.name ?? humanize(key)}`}
-                    onFinished={() => {
-                      void load();
-                      void session.refresh();
-                    }}
-                  />
-                ) : null}
-              </li>
-            );
-          })}
+          {list.map((i) => (
+            <IntegrationCard
+              i={i}
+              jobId={jobs[keyOf(i)]}
+              onSync={() => void sync(i)}
+              onDisconnect={() => void disconnect(i)}
+              onJobDone={() => {
+                void load();
+                void session.refresh();
+              }}
+            />
+          ))}
         </ul>
       ) : null}
       <h2>Import files</h2>
