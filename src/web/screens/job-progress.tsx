@@ -9,6 +9,14 @@ function text(w: Job['warnings'] extends (infer T)[] | undefined ? T : never): s
   return typeof w === 'string' ? w : (w?.message ?? w?.code ?? 'warning');
 }
 
+/** "1,204 records", or "3.2 MB" when the job counts bytes. */
+function amount(n: number, unit: string): string {
+  if (unit !== 'bytes') return `${n.toLocaleString()} ${unit}`;
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** Follows a background job (sync, import) by polling GET /api/jobs/:id until it ends. */
 export function JobProgress(props: { jobId: string; label: string; onFinished?(job: Job): void }) {
   const [job, setJob] = useState<Job | null>(null);
@@ -45,7 +53,7 @@ export function JobProgress(props: { jobId: string; label: string; onFinished?(j
   const done = job?.status === 'succeeded';
   const failed = job?.status === 'failed';
   const label = `${props.label}: ${
-    !job ? 'starting…' : done ? 'done' : failed ? 'failed' : job.status === 'queued' ? 'waiting to start' : total ? `${p!.done.toLocaleString()} of ${total.toLocaleString()} ${unit}` : `${(p?.done ?? 0).toLocaleString()} ${unit}`
+    !job ? 'starting…' : done ? 'done' : failed ? 'failed' : job.status === 'queued' ? 'waiting to start' : total ? `${amount(p!.done, unit)} of ${amount(total, unit)}` : amount(p?.done ?? 0, unit)
   }`;
   return (
     <div class="job" data-status={job?.status ?? 'loading'}>
@@ -55,7 +63,7 @@ export function JobProgress(props: { jobId: string; label: string; onFinished?(j
       {!done && !failed ? (
         total ? <progress max={total} value={p!.done} aria-label={props.label} /> : <progress aria-label={props.label} />
       ) : null}
-      {done && p ? <p class="muted">{`${p.done.toLocaleString()} ${unit} processed.`}</p> : null}
+      {done && p ? <p class="muted">{`${amount(p.done, unit)} processed.`}</p> : null}
       {failed ? (
         <p class="error" role="alert">
           {typeof job!.error === 'string' ? job!.error : (job!.error?.message ?? 'The job failed.')}

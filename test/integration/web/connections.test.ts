@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, PHONE, SHOTS, browserAvailable, ensureWebBuild, launchBrowser, newContext, startGateway, type LiveGateway } from './browser.ts';
+
+const run = browserAvailable();
+// The SMART world (oidc-provider + replaying FHIR server) is the FHIR connector's test harness;
+// the Epic test runs once that connector is part of this tree.
+const HARNESS = fileURLToPath(new URL('../fhir/support/harness.ts', import.meta.url));
+const harness = existsSync(HARNESS) ? await import(HARNESS) : null;
+const APPLE_EXPORT = fileURLToPath(new URL('../../../../shared/fixtures/wearables/apple-health/v3-full-11k-records.xml', import.meta.url));
+
+async function signUp(page: Page, email: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/chat');
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
+
+describe.skipIf(!run || !harness)('web client: connect Epic in Chromium', () => {
+  let world: any;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    [world, browser] = await Promise.all([harness!.startSmartWorld(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('connect → provider sign-in → back with the first sync’s progress → sync now → disconnect; a refusal is explained', async () => {
+    const { ctx, problems } = await newContext(browser, world.gateway, DESKTOP);
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await signUp(page, 'epic-user@example.test');
+    await nav(page, 'Connections');
+    const epic = page.locator('li.integration[data-provider="epic"]');
+    await epic.waitFor();
+    expect(await epic.getAttribute('data-status')).toBe('not_connected');
+
+    // A real top-level navigation through the authorization server and back to the client.
+    await epic.getByRole('link', { name: 'Connect Epic' }).click();
+    await page.waitForURL(/\/connections\?connected=epic&jobId=/);
+    await page.getByText('is connected. Your records are being imported.').waitFor();
+    const job = epic.locator('.job');
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    expect(await job.locator('.warnings').count()).toBe(1); // the replayed server offers no Observation categories
+    await expect.poll(() => epic.getAttribute('data-status')).toBe('connected');
+    expect(await epic.textContent()).toContain('last synced');
+    await expect.poll(async () => Number(await page.getByTestId('total-count').textContent())).toBeGreaterThan(10);
+    await page.screenshot({ path: join(SHOTS, 'connections-desktop.png'), fullPage: true });
+
+    // Sync again from the card.
+    await epic.getByRole('button', { name: 'Sync Epic now' }).click();
+    await expect.poll(() => epic.locator('.job').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+
+    // The imported records are in the vault, private by default.
+    await nav(page, 'Vault');
+    await page.getByLabel('Source').fill('epic');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => page.locator('.item-row').count()).toBeGreaterThan(0);
+    expect(await page.locator('.switch[aria-checked="true"]').count()).toBe(0);
+    await page.locator('.item-title').first().click();
+    await page.getByRole('heading', { name: 'Who can read this' }).waitFor();
+    expect(await page.getByTestId('verdict').textContent()).toContain('nothing is shared unless you say so');
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(SHOTS, 'record-epic-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+
+    // Disconnect, then a refused consent comes back as a readable message.
+    await nav(page, 'Connections');
+    await epic.getByRole('button', { name: 'Disconnect Epic' }).click();
+    await expect.poll(() => epic.getAttribute('data-status')).toBe('not_connected');
+    world.as.behaviour.consent = 'deny';
+    try {
+      await epic.getByRole('link', { name: 'Connect Epic' }).click();
+      await page.waitForURL(/\/connections\?error=/);
+      expect(await page.getByRole('alert').first().textContent()).toContain('Epic was not connected: you declined access at the provider.');
+    } finally {
+      world.as.behaviour.consent = 'approve';
+    }
+    expect(problems).toEqual([]);
+    await ctx.close();
+  });
+});
+
+describe.skipIf(!run)('web client: Apple Health upload in Chromium', () => {
+  let gw: LiveGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [gw, browser] = await Promise.all([startGateway(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+  });
+
+  it('uploads an export with a moving progress bar, then follows the import job', async (t) => {
+    const probe = await gw.rt.signup();
+    const res = await fetch(`${gw.url}/api/imports/apple-health`, { method: 'POST', headers: { authorization: `Bearer ${probe.token}`, 'content-type': 'application/xml' }, body: '' });
+    if (res.status === 404 || !existsSync(APPLE_EXPORT)) t.skip(); // the Apple Health connector is not in this tree yet
+
+    const { ctx, problems } = await newContext(browser, gw.url, DESKTOP);
+    const page = await ctx.newPage();
+    await signUp(page, 'apple-user@example.test');
+    await nav(page, 'Connections');
+    // Throttle the upload (through Chromium's own network emulation) so its progress is observable.
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1.5 * 1024 * 1024 });
+    const form = page.locator('form.import', { has: page.getByRole('heading', { name: 'Apple Health' }) });
+    await form.getByLabel('File').setInputFiles(APPLE_EXPORT);
+    await form.getByRole('button', { name: 'Upload' }).click();
+    const seen = new Set<number>();
+    const bar = form.getByRole('progressbar', { name: 'Uploading Apple Health' });
+    for (let i = 0; i < 200 && !(await form.locator('.job').count()); i++) {
+      const v = await bar.getAttribute('value', { timeout: 50 }).catch(() => null);
+      if (v !== null) seen.add(Number(v));
+      await page.waitForTimeout(25);
+    }
+    await page.screenshot({ path: join(SHOTS, 'apple-upload-desktop.png'), fullPage: true });
+    // The bar moved through intermediate values on its way.
+    expect([...seen].filter((v) => v > 0 && v < 100).length).toBeGreaterThanOrEqual(2);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const job = form.locator('.job');
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 120_000 }).toBe('succeeded');
+    await expect.poll(async () => Number(await page.getByTestId('total-count').textContent())).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    await ctx.close();
+  });
+});
