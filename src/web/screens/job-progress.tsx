@@ -71,11 +71,11 @@ export function JobProgress(props: { jobId: string; label: string; onFinished?(j
       ) : null}
       {error ? <p class="error">{error}</p> : null}
       {job?.warnings?.length ? (
-        <details class="warnings" open>
+        <details class="warnings" open={job.warnings.length <= 3}>
           <summary>{job.warnings.length === 1 ? '1 warning' : `${job.warnings.length} warnings`}</summary>
           <ul>
             {job.warnings.slice(0, 50).map((w) => (
-              <li>{text(w)}</li>
+              <li title={text(w)}>{text(w)}</li>
             ))}
           </ul>
         </details>

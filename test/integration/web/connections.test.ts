@@ -51,14 +51,15 @@ describe.skipIf(!run || !harness)('web client: connect Epic in Chromium', () => 
     await page.getByText('is connected. Your records are being imported.').waitFor();
     const job = epic.locator('.job');
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
-    expect(await job.locator('.warnings').count()).toBe(1); // the replayed server offers no Observation categories
+    // The replayed server answers some searches with OperationOutcome warnings; they are listed, not hidden.
+    expect(await job.locator('.warnings summary').textContent()).toMatch(/\d+ warnings?/);
     await expect.poll(() => epic.getAttribute('data-status')).toBe('connected');
     expect(await epic.textContent()).toContain('last synced');
     await expect.poll(async () => Number(await page.getByTestId('total-count').textContent())).toBeGreaterThan(10);
     await page.screenshot({ path: join(SHOTS, 'connections-desktop.png'), fullPage: true });
 
     // Sync again from the card.
-    await epic.getByRole('button', { name: 'Sync Epic now' }).click();
+    await epic.getByRole('button', { name: /^Sync Epic.* now$/ }).click();
     await expect.poll(() => epic.locator('.job').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
 
     // The imported records are in the vault, private by default.
@@ -76,13 +77,13 @@ describe.skipIf(!run || !harness)('web client: connect Epic in Chromium', () => 
 
     // Disconnect, then a refused consent comes back as a readable message.
     await nav(page, 'Connections');
-    await epic.getByRole('button', { name: 'Disconnect Epic' }).click();
+    await epic.getByRole('button', { name: /^Disconnect Epic/ }).click();
     await expect.poll(() => epic.getAttribute('data-status')).toBe('not_connected');
     world.as.behaviour.consent = 'deny';
     try {
       await epic.getByRole('link', { name: 'Connect Epic' }).click();
       await page.waitForURL(/\/connections\?error=/);
-      expect(await page.getByRole('alert').first().textContent()).toContain('Epic was not connected: you declined access at the provider.');
+      expect(await page.getByRole('alert').first().textContent()).toMatch(/^Epic.* was not connected: you declined access at the provider\.$/);
     } finally {
       world.as.behaviour.consent = 'approve';
     }
