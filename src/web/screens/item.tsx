@@ -87,10 +87,12 @@ export function ItemScreen(props: { id: string }) {
         </section>
       ) : null}
       {item.content !== null && item.content !== undefined ? (
-        <section class="card" aria-labelledby="details-h">
-          <h2 id="details-h">Details</h2>
+        <details class="card details">
+          <summary>
+            <h2>Details</h2> <span class="muted">everything the source recorded</span>
+          </summary>
           <ContentView value={item.content} />
-        </section>
+        </details>
       ) : null}
       <PermissionsForm
         item={item}

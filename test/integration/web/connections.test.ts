@@ -71,6 +71,8 @@ describe.skipIf(!run || !harness)('web client: connect Epic in Chromium', () => 
     await page.locator('.item-title').first().click();
     await page.getByRole('heading', { name: 'Who can read this' }).waitFor();
     expect(await page.getByTestId('verdict').textContent()).toContain('nothing is shared unless you say so');
+    await page.getByText('Details', { exact: true }).click();
+    await page.locator('.content-view').waitFor();
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: join(SHOTS, 'record-epic-phone.png'), fullPage: true });
     await page.setViewportSize(DESKTOP);
