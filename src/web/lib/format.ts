@@ -54,3 +54,8 @@ export function sourceLabel(s: string | null | undefined): string {
   if (!s) return '';
   return SOURCES[s] ?? humanize(s);
 }
+
+/** A record kind as people say it: "fhir.MedicationRequest" → "Medication request". */
+export function kindLabel(kind: string | null | undefined): string {
+  return humanize((kind ?? '').replace(/^fhir\./i, ''));
+}

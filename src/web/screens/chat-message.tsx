@@ -1,5 +1,5 @@
 import { ApiError } from '../lib/api.ts';
-import { formatDate, humanize } from '../lib/format.ts';
+import { formatDate, kindLabel } from '../lib/format.ts';
 import { Markdown } from '../lib/markdown-view.tsx';
 import { Link } from '../lib/router.tsx';
 import type { ContextItem } from '../lib/types.ts';
@@ -49,7 +49,7 @@ export function ChatMessage(props: { turn: ChatTurn; onRetry(): void; sharedCoun
                 <Link href={`/vault/${s.id}`} class="source">
                   <span class="n">[{i + 1}]</span> <span class="title">{s.title}</span>
                   <span class="meta">
-                    {humanize(s.kind)}
+                    {kindLabel(s.kind)}
                     {s.effectiveAt ? ` · ${formatDate(s.effectiveAt)}` : ''}
                   </span>
                 </Link>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
-import { formatDate, formatDateTime, humanize, sourceLabel } from '../lib/format.ts';
+import { formatDate, formatDateTime, humanize, kindLabel, sourceLabel } from '../lib/format.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { ItemDetail } from '../lib/types.ts';
@@ -51,7 +51,7 @@ export function ItemScreen(props: { id: string }) {
       <dl class="facts">
         <div>
           <dt>Kind</dt>
-          <dd>{humanize(item.kind)}</dd>
+          <dd>{kindLabel(item.kind)}</dd>
         </div>
         <div>
           <dt>Source</dt>

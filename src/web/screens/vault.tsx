@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api, query } from '../lib/api.ts';
-import { formatDate, humanize, sourceLabel } from '../lib/format.ts';
+import { formatDate, humanize, kindLabel, sourceLabel } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { Item, VaultSummary } from '../lib/types.ts';
@@ -187,7 +187,7 @@ export function VaultScreen() {
                   {it.title}
                 </Link>
                 <span class="meta">
-                  {humanize(it.kind)} · {sourceLabel(it.source)}
+                  {kindLabel(it.kind)} · {sourceLabel(it.source)}
                   {it.effectiveAt ? ` · ${formatDate(it.effectiveAt)}` : ''}
                 </span>
                 <span class="badges">
