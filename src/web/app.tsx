@@ -115,7 +115,7 @@ export function App() {
       </a>
       <div class="shell">
         <header class="top">
-          <Link href="/chat" class="brand" aria-label="context-vault home">
+          <Link href="/chat" class="brand">
             context<span>vault</span>
           </Link>
           <nav aria-label="Main">

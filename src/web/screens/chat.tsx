@@ -179,7 +179,11 @@ export function ChatScreen(props: { conversationId?: string }) {
           </p>
         ) : null}
         {turns.length === 0 && !loadError ? <Welcome shared={session.me.vault?.sharedWithAi} /> : null}
-        <ol class="turns" ref={listRef} aria-live="polite" aria-label="Messages">
+        {/* Announce the answer's state, not every token: a live region over streaming text would never stop talking. */}
+        <p class="visually-hidden" role="status">
+          {streaming ? 'The assistant is answering.' : announce(turns[turns.length - 1])}
+        </p>
+        <ol class="turns" ref={listRef} aria-label="Messages">
           {turns.map((t) => (
             <ChatMessage turn={t} onRetry={() => retry(t.key)} sharedCount={session.me.vault?.sharedWithAi} />
           ))}
@@ -214,6 +218,14 @@ export function ChatScreen(props: { conversationId?: string }) {
       </section>
     </div>
   );
+}
+
+/** What a screen reader hears when an answer ends. */
+function announce(t: ChatTurn | undefined): string {
+  if (!t || t.role !== 'assistant') return '';
+  if (t.state === 'stopped') return 'Answer stopped.';
+  if (t.state === 'error') return 'The answer could not be completed.';
+  return `Answer ready${t.sources.length ? `, citing ${t.sources.length} record${t.sources.length === 1 ? '' : 's'}` : ''}.`;
 }
 
 function Welcome(props: { shared?: number }) {

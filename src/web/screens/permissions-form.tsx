@@ -1,21 +1,12 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
-import { endOfDay, formatDate, toDateInput } from '../lib/format.ts';
+import { endOfDay, toDateInput } from '../lib/format.ts';
+import { explain } from '../lib/describe.ts';
 import type { ItemDetail, Sensitivity } from '../lib/types.ts';
 import { ErrorNote, Status } from '../lib/ui.tsx';
 
 type Share = 'rules' | 'yes' | 'no';
 
-/** Explains in words why the AI may or may not read this record right now. */
-export function explain(item: ItemDetail): string {
-  const e = item.effectivePermission;
-  if (item.sensitivity === 'secret' || e.via === 'secret') return 'Secret records are never shared with the AI and are not indexed.';
-  const until = e.expiresAt ? ` until ${formatDate(e.expiresAt)}` : '';
-  if (e.shareWithAi) return e.via === 'rule' ? `The AI can read this record${until}, because of one of your sharing rules.` : `The AI can read this record${until}, because you shared it.`;
-  if (e.via === 'item') return 'The AI cannot read this record: you chose not to share it.';
-  if (e.via === 'rule') return 'The AI cannot read this record: a sharing rule keeps it private (or its sharing has expired).';
-  return 'The AI cannot read this record: nothing is shared unless you say so.';
-}
 
 /** Who may read one record: AI sharing (own choice or rules), expiry, read-only, sensitivity. */
 export function PermissionsForm(props: { item: ItemDetail; onSaved(item: ItemDetail): void }) {

@@ -1,20 +1,11 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
-import { daysFromNow, endOfDay, formatDate, humanize, sourceLabel } from '../lib/format.ts';
+import { daysFromNow, endOfDay } from '../lib/format.ts';
 import { useSession } from '../lib/session.tsx';
 import type { Rule } from '../lib/types.ts';
+import { describeRule } from '../lib/describe.ts';
 import { ErrorNote, Spinner, Status } from '../lib/ui.tsx';
 
-/** A rule as a sentence: "Share vital signs from Epic with the AI until 3 May 2027". */
-export function describeRule(r: Pick<Rule, 'source' | 'kind' | 'category' | 'tag' | 'shareWithAi' | 'expiresAt'>): string {
-  const what = [r.category ? humanize(r.category).toLowerCase() : '', r.kind ? `${humanize(r.kind).toLowerCase()} records` : ''].filter(Boolean).join(' ');
-  let s = `${r.shareWithAi ? 'Share' : 'Never share'} all ${what || 'records'}`;
-  if (r.tag) s += ` tagged “${r.tag}”`;
-  if (r.source) s += r.source === 'user' ? ' that you added yourself' : ` from ${sourceLabel(r.source)}`;
-  s += ' with the AI';
-  if (r.expiresAt) s += ` until ${formatDate(r.expiresAt)}`;
-  return s;
-}
 
 const DURATIONS: { value: string; label: string }[] = [
   { value: '', label: 'with no end date' },

@@ -3,32 +3,14 @@ import { ApiError, api } from '../lib/api.ts';
 import { formatDateTime, plural } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import type { Disclosure, Item } from '../lib/types.ts';
+import { groupDisclosures, type DisclosureGroup } from '../lib/describe.ts';
 import { ErrorNote, Spinner } from '../lib/ui.tsx';
 
-interface Group {
-  conversationId: string | null;
-  latest: string;
-  disclosures: Disclosure[];
-  itemIds: string[];
-}
 
-/** Groups disclosures by conversation, newest conversation first; embeddings form their own group. */
-export function groupDisclosures(list: Disclosure[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const d of list) {
-    const key = d.conversationId ?? `purpose:${d.purpose}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { conversationId: d.conversationId, latest: d.createdAt, disclosures: [], itemIds: [] }));
-    g.disclosures.push(d);
-    if (d.createdAt > g.latest) g.latest = d.createdAt;
-    for (const id of d.itemIds) if (!g.itemIds.includes(id)) g.itemIds.push(id);
-  }
-  return [...groups.values()].sort((a, b) => (a.latest < b.latest ? 1 : -1));
-}
 
 /** "What the AI has seen": every disclosure of record ids to a model, by conversation. */
 export function SeenScreen() {
-  const [groups, setGroups] = useState<Group[] | null>(null);
+  const [groups, setGroups] = useState<DisclosureGroup[] | null>(null);
   const [titles, setTitles] = useState<Record<string, string | null>>({});
   const [error, setError] = useState<unknown>(null);
 
