@@ -63,6 +63,9 @@ const schema = z.object({
   POOL_QUEUE_MAX: int(0, 10_000).default(32),
   POOL_LEASE_TIMEOUT_MS: int(0, 600_000).default(30_000),
   POOL_INSTANCE: z.string().regex(/^[a-zA-Z0-9_.-]+$/).optional(),
+  POOL_STREAM_IDLE_MS: int(100, 3_600_000).default(120_000),
+  POOL_START_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  POOL_CONNECT: z.enum(['ip', 'name']).default('ip'),
   SMART_PROVIDERS: z
     .string()
     .optional()

@@ -16,6 +16,12 @@ import { createApp } from './gateway/app.ts';
 import { webRoutes } from './gateway/routes/web.ts';
 import type { AppDeps, HealthCheck } from './gateway/context.ts';
 import { sql } from 'kysely';
+import { Retriever } from './retrieval/retriever.ts';
+import { EmbeddingService } from './retrieval/embeddings.ts';
+import { ConversationStore } from './chat/conversations.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { createModelPool, poolHealthCheck } from './pool/create-model-pool.ts';
+import type { ModelPool } from './pool/model-pool.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -29,13 +35,15 @@ export interface Runtime {
  * The composition root: builds every dependency once from the validated config and wires
  * them into the gateway. Tests call it with their own config; `serve` adds the HTTP server.
  */
-export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<Runtime> {
+export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics; pool?: ModelPool } = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const { keyring, generated } = loadMasterKeyring(config);
   if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
   const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+  let vector = false;
   try {
     const report = await migrateToLatest(database.db);
+    vector = report.vector;
     if (report.applied.length) log.info({ applied: report.applied.length }, 'database migrated');
     if (!report.vector) log.warn('the database has no pgvector extension: retrieval will be lexical only');
     // Finishes an interrupted rotation: anything still wrapped by a previous key moves to the current one.
@@ -77,8 +85,17 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
       },
     },
   ];
+  // The pool starts in the background (warm-up never blocks start-up); health shows its state.
+  const pool = opts.pool ?? (await createModelPool(config, { log, metrics }));
+  health.push(poolHealthCheck(pool, config.MODEL_BACKEND !== undefined));
+  await pool.start();
   const csrfSecret = keyring.deriveSecret('csrf/v1');
-  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, health, csrfSecret, mounts: [] };
+  const retriever = new Retriever(db, keys, { vector, embedModel: config.EMBED_MODEL });
+  const embeddings = new EmbeddingService({ db, pool, audit, jobs, retriever, items, log: log.child({ subsystem: 'embeddings' }) }, { enabled: vector, model: config.EMBED_MODEL });
+  await embeddings.start();
+  const conversations = new ConversationStore(db, keys);
+  const chat = new ChatService({ pool, retriever, audit, conversations, items, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
+  const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   // The web client. Its SPA fallback passes /api, /v1, /health and /metrics on, so mount order does not matter.
   deps.mounts!.push({ path: '/', app: webRoutes() });
   const app = createApp(deps);
@@ -87,7 +104,9 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
     database,
     app,
     async close() {
+      embeddings.stop();
       await jobs.stop();
+      await pool.close().catch((e: Error) => log.error({ err: e.message }, 'closing the model pool failed'));
       await database.close();
     },
   };

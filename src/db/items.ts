@@ -100,11 +100,19 @@ function applyFilter<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, f: It
   return q;
 }
 
+/**
+ * One page of items. The page's ids are found first (filters, order, limit); the permission
+ * function then runs for those rows only, unless the filter itself is on the permission.
+ */
 export function listItems(db: Db, f: ItemFilter) {
-  return applyFilter(withPermission(db).select(itemColumns).select(permissionColumns), f)
+  const base = f.aiReadable === undefined ? db.selectFrom('items as i') : withPermission(db);
+  const page = applyFilter(base.select('i.id'), f).orderBy('i.sort_at', 'desc').orderBy('i.id', 'desc').limit(f.limit);
+  return withPermission(db)
+    .innerJoin(page.as('pg'), 'pg.id', 'i.id')
+    .select(itemColumns)
+    .select(permissionColumns)
     .orderBy('i.sort_at', 'desc')
     .orderBy('i.id', 'desc')
-    .limit(f.limit)
     .execute() as Promise<ItemRow[]>;
 }
 

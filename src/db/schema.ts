@@ -112,6 +112,38 @@ export interface JobsTable {
   heartbeat_at: Timestamp | null;
 }
 
+export interface ConversationsTable {
+  id: string;
+  user_id: string;
+  title_enc: Buffer;
+  origin: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  role: 'user' | 'assistant';
+  content_enc: Buffer;
+  status: 'complete' | 'incomplete' | 'error';
+  item_ids: string[];
+  model: string | null;
+  usage: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+}
+
+export interface ItemEmbeddingsTable {
+  item_id: string;
+  user_id: string;
+  model: string;
+  dims: number;
+  content_hash: string;
+  embedding: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   user_keys: UserKeysTable;
@@ -121,4 +153,7 @@ export interface Database {
   sharing_rules: SharingRulesTable;
   disclosures: DisclosuresTable;
   jobs: JobsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  item_embeddings: ItemEmbeddingsTable;
 }

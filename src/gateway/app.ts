@@ -11,6 +11,8 @@ import { authRoutes } from './routes/auth.ts';
 import { vaultRoutes } from './routes/vault.ts';
 import { accountRoutes } from './routes/account-misc.ts';
 import { healthRoutes } from './routes/health.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { openAiRoutes } from './routes/openai.ts';
 
 /** Builds the gateway from its dependencies. No I/O happens here; main.ts starts the server. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api', authRoutes());
   app.route('/api/vault', vaultRoutes());
   app.route('/api', accountRoutes());
+  app.route('/api', chatRoutes());
+  app.route('/v1', openAiRoutes());
   for (const m of deps.mounts ?? []) app.route(m.path, m.app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.var.requestId } }, 404));

@@ -9,6 +9,11 @@ import type { AuditService } from '../vault/audit.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Metrics } from '../lib/metrics.ts';
 import type { Hono } from 'hono';
+import type { Retriever } from '../retrieval/retriever.ts';
+import type { EmbeddingService } from '../retrieval/embeddings.ts';
+import type { ConversationStore } from '../chat/conversations.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import type { ModelPool } from '../pool/model-pool.ts';
 
 /** One part of readiness (database, model backend, …); the pool and connectors add their own. */
 export interface HealthCheck {
@@ -29,9 +34,15 @@ export interface AppDeps {
   audit: AuditService;
   jobs: JobRunner;
   metrics: Metrics;
+  /** The only way to reach a model (src/pool). */
+  pool: ModelPool;
   health: HealthCheck[];
   /** Server secret for CSRF tokens, derived from the master key. */
   csrfSecret: Buffer;
+  retriever: Retriever;
+  embeddings: EmbeddingService;
+  conversations: ConversationStore;
+  chat: ChatService;
   /** Extra route groups mounted by later subsystems (chat, integrations, imports). */
   mounts?: { path: string; app: Hono<AppEnv> }[];
 }

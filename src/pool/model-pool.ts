@@ -34,7 +34,7 @@ export interface ModelLease extends AsyncDisposable {
   readonly userId: string;
   /** Streams a chat completion; throws ModelStreamError on an `{"error"}` line or broken stream. */
   chat(req: ChatRequest): AsyncIterable<ChatChunk>;
-  embed(req: { model: string; input: string[]; signal?: AbortSignal }): Promise<number[][]>;
+  embed(req: { model: string; input: string[]; signal?: AbortSignal; numCtx?: number }): Promise<number[][]>;
   /** Returns the container to the pool ('ok') or has it destroyed and replaced ('failed'). */
   release(outcome?: 'ok' | 'failed'): Promise<void>;
 }

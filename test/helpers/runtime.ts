@@ -7,6 +7,8 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildRuntime, type Runtime } from '../../src/main.ts';
 import { Metrics } from '../../src/lib/metrics.ts';
+import { UnconfiguredModelPool } from '../../src/pool/unconfigured-model-pool.ts';
+import type { ModelPool } from '../../src/pool/model-pool.ts';
 
 /**
  * A real gateway for integration tests: PGlite through the same `pg` path as production, or,
@@ -46,7 +48,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
-export async function createTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+export async function createTestRuntime(env: Record<string, string> = {}, opts: { pool?: ModelPool } = {}): Promise<TestRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cv-test-'));
   let dropDb: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
@@ -60,7 +62,10 @@ export async function createTestRuntime(env: Record<string, string> = {}): Promi
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
-  const runtime = await buildRuntime(config, { log: pino({ level: config.LOG_LEVEL }), metrics: new Metrics() });
+  // Unless a test asks for a model backend, none: vault tests must not start containers.
+  const wantsBackend = !!(env.MODEL_BACKEND || env.OLLAMA_URL || env.DOCKER_HOST);
+  const pool = opts.pool ?? (wantsBackend ? undefined : new UnconfiguredModelPool({ chat: config.CHAT_MODEL, embed: config.EMBED_MODEL }));
+  const runtime = await buildRuntime(config, { log: pino({ level: config.LOG_LEVEL }), metrics: new Metrics(), pool });
   const api: TestRuntime['api'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 function baseEnv(extra: Record<string, string>) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...extra };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', DOCKER_HOST: 'unix:///nonexistent/docker.sock', ...extra };
   if (database) env.DATABASE_URL = database.url;
   return env;
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cv-health-'));
   if (pgServer) ({ url: pgUrl, drop: dropDb } = await createTestDatabase());
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
-  const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info', ...(pgUrl ? { DATABASE_URL: pgUrl } : {}) });
+  const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info', DOCKER_HOST: 'unix:///nonexistent/docker.sock', ...(pgUrl ? { DATABASE_URL: pgUrl } : {}) });
   rt = await buildRuntime(config, { log: createLogger('info', sink as unknown as pino.DestinationStream), metrics: new Metrics() });
 });
 afterAll(async () => {

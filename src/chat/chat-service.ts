@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { ModelLease, ModelPool } from '../pool/model-pool.ts';
+import { NotFoundError } from '../errors.ts';
+import type { AuditService } from '../vault/audit.ts';
+import type { ItemService } from '../vault/items.ts';
+import type { Retriever } from '../retrieval/retriever.ts';
+import { buildPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
+import type { ConversationStore } from './conversations.ts';
+
+export interface ContextItem {
+  id: string;
+  title: string;
+  kind: string;
+  effectiveAt: string | null;
+}
+
+export type ChatEvent =
+  | { type: 'token'; text: string }
+  | { type: 'done'; conversationId: string; messageId: string; usage: { promptTokens: number; completionTokens: number; totalDurationMs: number } | null; cited: string[] }
+  | { type: 'error'; code: string; message: string; conversationId: string; messageId: string | null };
+
+/** A chat turn that has its model and its context, ready to stream. */
+export interface PreparedChat {
+  conversationId: string;
+  context: ContextItem[];
+  /** Set when the person has shared nothing with the AI (the UI says "share some records first"). */
+  notice?: 'nothing_shared' | 'nothing_relevant';
+  run(): AsyncIterable<ChatEvent>;
+  abort(reason: string): void;
+}
+
+export interface ChatOptions {
+  chatModel: string;
+  embedModel: string;
+  numCtx: number;
+}
+
+/**
+ * One chat turn: lease a model (503 before anything streams if none is free), retrieve only
+ * cleared items, build the prompt, record the disclosure, then stream. Disconnect or stop
+ * aborts generation at once and returns the container to rotation.
+ */
+export class ChatService {
+  private readonly active = new Map<string, { userId: string; controller: AbortController }>();
+
+  constructor(
+    private readonly deps: { pool: ModelPool; retriever: Retriever; audit: AuditService; conversations: ConversationStore; items: ItemService; log: Logger },
+    private readonly opts: ChatOptions,
+  ) {}
+
+  async prepare(
+    userId: string,
+    input: { message: string; conversationId?: string; history?: HistoryTurn[]; origin?: 'web' | 'api' },
+    signal?: AbortSignal,
+  ): Promise<PreparedChat> {
+    const { pool, retriever, audit, conversations } = this.deps;
+    let conversationId = input.conversationId;
+    let history = input.history ?? [];
+    if (conversationId) {
+      await conversations.assertOwned(userId, conversationId);
+      history = await conversations.history(userId, conversationId);
+    }
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(new Error('client disconnected'));
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const lease: ModelLease = await pool.lease(userId, { signal: controller.signal });
+    try {
+      let queryVector: number[] | null = null;
+      if (retriever.vectorEnabled) {
+        try {
+          [queryVector] = await lease.embed({ model: this.opts.embedModel, input: [retriever.searchText(input.message)], signal: controller.signal });
+        } catch (e) {
+          if (controller.signal.aborted) throw e;
+          this.deps.log.warn({ err: (e as Error).name }, 'question embedding failed; lexical retrieval only');
+        }
+      }
+      const found = await retriever.retrieve(userId, input.message, { queryVector });
+      const prompt = buildPrompt({ question: input.message, items: found.items, history, numCtx: this.opts.numCtx });
+      conversationId ??= await conversations.create(userId, input.message, input.origin ?? 'web');
+      const itemIds = prompt.included.map((i) => i.id);
+      await conversations.addMessage(userId, { conversationId, role: 'user', content: input.message, itemIds });
+      // Disclosure first: the record of what leaves exists before anything leaves.
+      await audit.recordDisclosure({ userId, conversationId, model: this.opts.chatModel, purpose: 'chat', itemIds });
+      let notice: PreparedChat['notice'];
+      if (!prompt.included.length) notice = (await this.deps.items.summary(userId)).sharedWithAi === 0 ? 'nothing_shared' : 'nothing_relevant';
+      const key = conversationId;
+      this.active.get(key)?.controller.abort(new Error('superseded by a newer message'));
+      this.active.set(key, { userId, controller });
+      const titles = new Map(found.items.map((i) => [i.id, i]));
+      const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: titles.get(i.id)?.title ?? '', kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
+      this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens }, 'chat prepared');
+      const self = this;
+      return {
+        conversationId,
+        context,
+        notice,
+        abort: (reason) => controller.abort(new Error(reason)),
+        async *run() {
+          try {
+            yield* self.stream(userId, key, lease, prompt.messages, itemIds, controller);
+          } finally {
+            signal?.removeEventListener('abort', onOuterAbort);
+            if (self.active.get(key)?.controller === controller) self.active.delete(key);
+          }
+        },
+      };
+    } catch (e) {
+      signal?.removeEventListener('abort', onOuterAbort);
+      await lease.release('ok');
+      throw e;
+    }
+  }
+
+  /** Stops the generation running in a conversation of this user. */
+  stop(userId: string, conversationId: string): void {
+    const a = this.active.get(conversationId);
+    if (!a || a.userId !== userId) throw new NotFoundError('running generation');
+    a.controller.abort(new Error('stopped by the user'));
+  }
+
+  private async *stream(userId: string, conversationId: string, lease: ModelLease, messages: { role: 'system' | 'user' | 'assistant'; content: string }[], itemIds: string[], controller: AbortController): AsyncIterable<ChatEvent> {
+    const { conversations } = this.deps;
+    let answer = '';
+    let outcome: 'ok' | 'failed' = 'ok';
+    try {
+      let usage: { promptTokens: number; completionTokens: number; totalDurationMs: number } | null = null;
+      for await (const chunk of lease.chat({ model: this.opts.chatModel, messages, numCtx: this.opts.numCtx, signal: controller.signal })) {
+        if (chunk.text) {
+          answer += chunk.text;
+          yield { type: 'token', text: chunk.text };
+        }
+        if (chunk.done) usage = chunk.usage ?? null;
+      }
+      const messageId = await conversations.addMessage(userId, { conversationId, role: 'assistant', content: answer, itemIds, model: this.opts.chatModel, usage });
+      yield { type: 'done', conversationId, messageId, usage, cited: citedIds(answer, itemIds) };
+    } catch (e) {
+      const aborted = controller.signal.aborted;
+      // An abort is the person's choice, not the container's fault: it goes back to rotation.
+      if (!aborted) outcome = 'failed';
+      const messageId = await conversations
+        .addMessage(userId, { conversationId, role: 'assistant', content: answer, status: aborted ? 'incomplete' : 'error', itemIds, model: this.opts.chatModel })
+        .catch(() => null);
+      const reason = aborted ? String((controller.signal.reason as Error)?.message ?? 'stopped') : 'The model failed while answering; the partial answer was kept.';
+      this.deps.log.warn({ conversationId, aborted, err: (e as Error).name }, 'chat ended early');
+      yield { type: 'error', code: aborted ? 'aborted' : 'model_failed', message: reason, conversationId, messageId };
+    } finally {
+      await lease.release(outcome).catch(() => undefined);
+    }
+  }
+}
+
+/** Item ids the answer actually cites as [n]. */
+export function citedIds(answer: string, itemIds: string[]): string[] {
+  const cited = new Set<string>();
+  for (const m of answer.matchAll(/\[(\d{1,3})\]/g)) {
+    const id = itemIds[Number(m[1]) - 1];
+    if (id) cited.add(id);
+  }
+  return [...cited];
+}

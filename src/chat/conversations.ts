@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import * as repo from '../db/conversations.ts';
+import { NotFoundError } from '../errors.ts';
+import type { KeyService } from '../vault/keys.ts';
+
+export interface MessageView {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'complete' | 'incomplete' | 'error';
+  items: { id: string; title: string; kind: string; effectiveAt: string | null }[];
+  model: string | null;
+  createdAt: string;
+}
+
+/** Conversation history, encrypted per user. */
+export class ConversationStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: KeyService,
+  ) {}
+
+  async create(userId: string, firstMessage: string, origin: 'web' | 'api'): Promise<string> {
+    const keys = await this.keys.forUser(userId);
+    const id = randomUUID();
+    const title = firstMessage.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Conversation';
+    await repo.insertConversation(this.db, { id, userId, titleEnc: keys.encrypt('conversation.title', title), origin });
+    return id;
+  }
+
+  async assertOwned(userId: string, id: string): Promise<void> {
+    if (!(await repo.findConversation(this.db, userId, id))) throw new NotFoundError('conversation');
+  }
+
+  async addMessage(userId: string, m: { conversationId: string; role: 'user' | 'assistant'; content: string; status?: 'complete' | 'incomplete' | 'error'; itemIds?: string[]; model?: string | null; usage?: unknown }): Promise<string> {
+    const keys = await this.keys.forUser(userId);
+    const id = randomUUID();
+    await repo.insertMessage(this.db, {
+      id,
+      conversationId: m.conversationId,
+      userId,
+      role: m.role,
+      contentEnc: keys.encrypt('message', m.content),
+      status: m.status ?? 'complete',
+      itemIds: m.itemIds ?? [],
+      model: m.model ?? null,
+      usage: m.usage ?? null,
+    });
+    await repo.touchConversation(this.db, m.conversationId);
+    return id;
+  }
+
+  async history(userId: string, conversationId: string): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+    const keys = await this.keys.forUser(userId);
+    const rows = await repo.listMessages(this.db, userId, conversationId);
+    return rows.filter((r) => r.status !== 'error' || r.role === 'user').map((r) => ({ role: r.role, content: keys.decryptText('message', r.content_enc) ?? '' }));
+  }
+
+  async list(userId: string) {
+    const keys = await this.keys.forUser(userId);
+    return (await repo.listConversations(this.db, userId, 200)).map((c) => ({
+      id: c.id,
+      title: keys.decryptText('conversation.title', c.title_enc),
+      origin: c.origin,
+      messageCount: c.message_count,
+      createdAt: new Date(c.created_at).toISOString(),
+      updatedAt: new Date(c.updated_at).toISOString(),
+    }));
+  }
+
+  async get(userId: string, id: string) {
+    const conv = await repo.findConversation(this.db, userId, id);
+    if (!conv) throw new NotFoundError('conversation');
+    const keys = await this.keys.forUser(userId);
+    const rows = await repo.listMessages(this.db, userId, id);
+    const heads = await repo.itemHeadsByIds(this.db, userId, [...new Set(rows.flatMap((r) => r.item_ids))]);
+    const byId = new Map(heads.map((h) => [h.id, { id: h.id, title: keys.decryptText('title', h.title_enc) ?? '', kind: h.kind, effectiveAt: h.effective_at ? new Date(h.effective_at).toISOString() : null }]));
+    const messages: MessageView[] = rows.map((r) => ({
+      id: r.id,
+      role: r.role,
+      content: keys.decryptText('message', r.content_enc) ?? '',
+      status: r.status,
+      items: r.item_ids.map((i) => byId.get(i)).filter((x): x is NonNullable<typeof x> => !!x),
+      model: r.model,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+    return { id: conv.id, title: keys.decryptText('conversation.title', conv.title_enc), origin: conv.origin, createdAt: new Date(conv.created_at).toISOString(), updatedAt: new Date(conv.updated_at).toISOString(), messages };
+  }
+}

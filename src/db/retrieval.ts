@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import type { Db } from './types.ts';
+
+/**
+ * Retrieval SQL. Every candidate comes from `items` joined with `item_permission(i)` and
+ * filtered on `share_with_ai` for one user inside the statement; there is no other way in.
+ */
+
+export interface SearchParams {
+  userId: string;
+  /** Blinded tsquery (OR of the question's lexemes and code phrases), or null. */
+  tsquery: string | null;
+  /** Query embedding and the model that made it, or null for lexical only. */
+  vector: { values: number[]; model: string } | null;
+  from?: Date;
+  to?: Date;
+  /** How many candidates each ranker contributes, and how many fused results to return. */
+  perRanker: number;
+  limit: number;
+}
+
+export interface Candidate {
+  id: string;
+  score: number;
+}
+
+/** Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60). */
+export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
+  const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
+  const lexical = p.tsquery
+    ? sql`select id, row_number() over (order by rank desc, sort_at desc) as r from (
+          select i.id, i.sort_at, ts_rank_cd(i.search, q.tsq) as rank
+          from items i cross join (select ${p.tsquery}::tsquery as tsq) q
+          cross join lateral item_permission(i) perm
+          where i.user_id = ${p.userId} and i.search @@ q.tsq and perm.share_with_ai ${dateFilter}
+          order by rank desc, i.sort_at desc limit ${p.perRanker}) l`
+    : sql`select null::uuid as id, 0::bigint as r where false`;
+  const dims = p.vector?.values.length ?? 0;
+  const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
+  const vectorPart = p.vector
+    ? sql`select id, row_number() over (order by dist) as r from (
+          select e.item_id as id, (e.embedding::vector(${sql.raw(String(dims))})) <=> ${literal}::vector(${sql.raw(String(dims))}) as dist
+          from item_embeddings e join items i on i.id = e.item_id
+          cross join lateral item_permission(i) perm
+          where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims}
+            and perm.share_with_ai ${dateFilter}
+          order by dist limit ${p.perRanker}) v`
+    : sql`select null::uuid as id, 0::bigint as r where false`;
+  const r = await sql<{ id: string; score: number }>`
+    select id, sum(1.0 / (60 + r))::float8 as score
+    from (${lexical} union all ${vectorPart}) ranked
+    group by id order by score desc limit ${p.limit}`.execute(db);
+  return r.rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+}
+
+/** The most recent AI-readable items (in the date range): context when nothing matches the words. */
+export async function recentReadable(db: Db, p: { userId: string; from?: Date; to?: Date; limit: number }): Promise<Candidate[]> {
+  const r = await sql<{ id: string }>`
+    select i.id from items i cross join lateral item_permission(i) perm
+    where i.user_id = ${p.userId} and perm.share_with_ai
+      ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
+    order by i.sort_at desc, i.id desc limit ${p.limit}`.execute(db);
+  return r.rows.map((row, n) => ({ id: row.id, score: 1 / (60 + n + 1) }));
+}
+
+/** Sealed content of AI-readable items by id. Re-checks the permission: a stale id gets nothing. */
+export function readableItemsByIds(db: Db, userId: string, ids: string[]) {
+  if (!ids.length) return Promise.resolve([]);
+  return db
+    .selectFrom('items as i')
+    .innerJoin(sql<{ share_with_ai: boolean }>`lateral item_permission(i)`.as('perm'), (j) => j.onTrue())
+    .select(['i.id', 'i.kind', 'i.source', 'i.effective_at', 'i.title_enc', 'i.text_enc', 'i.content_hash', 'i.categories'])
+    .where('i.user_id', '=', userId)
+    .where('i.id', 'in', ids)
+    .where(sql<boolean>`perm.share_with_ai`)
+    .execute();
+}
+
+/** Sealed content of items of kinds used to learn the user's identifiers (for redaction only). */
+export function identityItems(db: Db, userId: string, kinds: string[]) {
+  return db
+    .selectFrom('items')
+    .select(['id', 'kind', 'content_enc', 'title_enc'])
+    .where('user_id', '=', userId)
+    .where('kind', 'in', kinds)
+    .limit(50)
+    .execute();
+}
+
+/** Stemmed lexemes of a question and tsquery phrases of codes (plain; blinded by the caller). */
+export async function questionTerms(db: Db, text: string, codes: string[]): Promise<{ lexemes: string[]; codePhrases: string[] }> {
+  const r = await sql<{ lexemes: string[]; phrases: string[] }>`
+    select coalesce((select array_agg(lexeme) from unnest(to_tsvector('english', ${text}))), '{}') as lexemes,
+           coalesce((select array_agg(phraseto_tsquery('english', c)::text) from unnest(${codes}::text[]) c), '{}') as phrases`.execute(db);
+  const row = r.rows[0];
+  return { lexemes: row?.lexemes ?? [], codePhrases: (row?.phrases ?? []).filter(Boolean) };
+}
+
+export function accountEmail(db: Db, userId: string) {
+  return db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+}

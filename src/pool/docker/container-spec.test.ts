@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { LABEL_OWNER, LABEL_POOL, modelContainerSpec } from './container-spec.ts';
+
+const spec = modelContainerSpec({
+  image: 'img:1',
+  name: 'cv-model-x-1',
+  instance: 'x',
+  owner: 'o1',
+  network: 'models-net',
+  memoryMb: 256,
+  cpus: 1.5,
+  pidsLimit: 64,
+  home: '/home/model',
+});
+const hc = spec.HostConfig!;
+
+describe('modelContainerSpec', () => {
+  it('keeps nothing: read-only root, tmpfs for /tmp and HOME, no binds or mounts', () => {
+    expect(hc.ReadonlyRootfs).toBe(true);
+    expect(Object.keys(hc.Tmpfs!).sort()).toEqual(['/home/model', '/tmp']);
+    expect(hc.Tmpfs!['/tmp']).toMatch(/size=64m/);
+    expect(hc.Binds).toEqual([]);
+    expect(hc.Mounts).toEqual([]);
+  });
+  it('drops every privilege and limits memory (no swap beyond it), cpu and pids', () => {
+    expect(hc.CapDrop).toEqual(['ALL']);
+    expect(hc.SecurityOpt).toContain('no-new-privileges:true');
+    expect(hc.Privileged).toBe(false);
+    expect(hc.Memory).toBe(256 * 1024 * 1024);
+    expect(hc.MemorySwap).toBe(hc.Memory);
+    expect(hc.NanoCpus).toBe(1_500_000_000);
+    expect(hc.PidsLimit).toBe(64);
+  });
+  it('reaches nothing: only the given network, no published ports, no logs, no cloud', () => {
+    expect(hc.NetworkMode).toBe('models-net');
+    expect(Object.keys(spec.NetworkingConfig!.EndpointsConfig!)).toEqual(['models-net']);
+    expect(hc.PortBindings).toEqual({});
+    expect(hc.PublishAllPorts).toBe(false);
+    expect(hc.LogConfig!.Type).toBe('none');
+    expect(spec.Env).toContain('OLLAMA_NO_CLOUD=1');
+    expect(spec.Env!.join(' ')).not.toMatch(/OLLAMA_DEBUG/);
+  });
+  it('is labelled with the pool instance and owner', () => {
+    expect(spec.Labels).toMatchObject({ [LABEL_POOL]: 'x', [LABEL_OWNER]: 'o1' });
+  });
+});

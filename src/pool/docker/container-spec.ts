@@ -1,0 +1,74 @@
+import type { ContainerCreateOptions } from 'dockerode';
+
+/** Labels every object of a pool carries; reaping and shutdown find containers by them. */
+export const LABEL_POOL = 'context-vault.pool';
+export const LABEL_OWNER = 'context-vault.pool.owner';
+export const LABEL_ROLE = 'context-vault.role';
+
+/** Ollama's port inside the model container (never published on the host). */
+export const MODEL_PORT = 11434;
+
+export interface ModelContainerSpecInput {
+  image: string;
+  name: string;
+  /** The pool instance (POOL_INSTANCE) and this process's owner id. */
+  instance: string;
+  owner: string;
+  network: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  /** The image's HOME, where Ollama writes its key at start: a tmpfs like every writable path. */
+  home: string;
+}
+
+/**
+ * The create options of one model container (DESIGN.md invariant 8): read-only root, tmpfs for
+ * every writable path, no capabilities, no new privileges, memory = memory+swap, CPU and pid
+ * limits, no logs, only the internal network, no published ports, no cloud features.
+ */
+export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateOptions {
+  const memoryBytes = s.memoryMb * 1024 * 1024;
+  // tmpfs pages count against the container's memory limit, so /tmp gets a share of it only.
+  const tmpMb = Math.max(16, Math.min(1024, Math.floor(s.memoryMb / 4)));
+  const tmpfs: Record<string, string> = {
+    '/tmp': `rw,nosuid,nodev,size=${tmpMb}m,mode=1777`,
+    [s.home]: 'rw,nosuid,nodev,size=64m,mode=1777',
+  };
+  return {
+    name: s.name,
+    Image: s.image,
+    Hostname: 'model',
+    Env: [
+      `OLLAMA_HOST=0.0.0.0:${MODEL_PORT}`,
+      'OLLAMA_NO_CLOUD=1',
+      // Weights come from the image (or a read-only volume); never let Ollama delete or fetch them.
+      'OLLAMA_NOPRUNE=1',
+      `HOME=${s.home}`,
+      'OLLAMA_TMPDIR=/tmp',
+    ],
+    Labels: { [LABEL_POOL]: s.instance, [LABEL_OWNER]: s.owner, [LABEL_ROLE]: 'model' },
+    ExposedPorts: {},
+    StopTimeout: 1,
+    HostConfig: {
+      ReadonlyRootfs: true,
+      Tmpfs: tmpfs,
+      Binds: [],
+      Mounts: [],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      Memory: memoryBytes,
+      MemorySwap: memoryBytes,
+      NanoCpus: Math.round(s.cpus * 1e9),
+      PidsLimit: s.pidsLimit,
+      LogConfig: { Type: 'none', Config: {} },
+      NetworkMode: s.network,
+      PortBindings: {},
+      PublishAllPorts: false,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      IpcMode: 'private',
+    },
+    NetworkingConfig: { EndpointsConfig: { [s.network]: {} } },
+  };
+}

@@ -1,0 +1,123 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import * as repo from '../db/retrieval.ts';
+import type { KeyService } from '../vault/keys.ts';
+import type { UserKeys } from '../vault/crypto.ts';
+import { blindTsquery } from '../vault/blind-index.ts';
+import { expandClinicalTerms } from './clinical-terms.ts';
+import { parseTimeFilter, type TimeFilter } from './time-filter.ts';
+import { Redactor, factsFromResources } from './redact.ts';
+import type { PromptItem } from './prompt.ts';
+
+export interface RetrievalResult {
+  items: PromptItem[];
+  filter: TimeFilter;
+  mode: 'hybrid' | 'lexical' | 'recent' | 'none';
+}
+
+export interface RetrieverOptions {
+  /** pgvector present: vector search joins lexical search. */
+  vector: boolean;
+  embedModel: string;
+  /** How many items may reach the prompt builder (the token budget decides how many fit). */
+  maxItems?: number;
+}
+
+const IDENTITY_KINDS = ['fhir.Patient', 'fhir.RelatedPerson', 'fhir.Practitioner', 'fhir.PractitionerRole'];
+
+/**
+ * Permission-cleared retrieval (DESIGN.md invariants 1-3, 5): every candidate comes from SQL
+ * that filters on `item_permission(i).share_with_ai` for this user. Found items are decrypted
+ * and redacted here; nothing else reaches the prompt.
+ */
+export class Retriever {
+  private readonly redactors = new Map<string, { r: Redactor; at: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: KeyService,
+    private readonly opts: RetrieverOptions,
+  ) {}
+
+  get vectorEnabled(): boolean {
+    return this.opts.vector;
+  }
+
+  /** The text to embed for a question: without its time phrase. */
+  searchText(question: string): string {
+    return parseTimeFilter(question).rest;
+  }
+
+  async retrieve(userId: string, question: string, opts: { queryVector?: number[] | null; now?: Date } = {}): Promise<RetrievalResult> {
+    const filter = parseTimeFilter(question, opts.now);
+    const keys = await this.keys.forUser(userId);
+    const expansion = expandClinicalTerms(filter.rest);
+    const terms = await repo.questionTerms(this.db, [filter.rest, ...expansion.words].join(' '), expansion.codes);
+    const parts = [...new Set(terms.lexemes)].map((l) => `'${l.replace(/'/g, "''")}'`).concat(terms.codePhrases.map((p) => `(${p})`));
+    const tsquery = parts.length ? blindTsquery(keys, parts.join(' | ')) : null;
+    const vector = this.opts.vector && opts.queryVector?.length ? { values: opts.queryVector, model: this.opts.embedModel } : null;
+    const limit = this.opts.maxItems ?? 24;
+    const params = { userId, tsquery, vector, from: filter.from, to: filter.to, perRanker: 40, limit };
+    let candidates: repo.Candidate[] = [];
+    if (tsquery || vector) {
+      candidates = vector
+        ? await this.db.transaction().execute(async (trx) => {
+            // pgvector 0.8: keep scanning the HNSW index until enough rows pass the permission filter.
+            await sql`set local hnsw.iterative_scan = relaxed_order`.execute(trx);
+            return repo.hybridSearch(trx, params);
+          })
+        : await repo.hybridSearch(this.db, params);
+    }
+    let mode: RetrievalResult['mode'] = vector ? 'hybrid' : 'lexical';
+    if (!candidates.length) {
+      candidates = await repo.recentReadable(this.db, { userId, from: filter.from, to: filter.to, limit: Math.min(limit, 12) });
+      mode = candidates.length ? 'recent' : 'none';
+    }
+    const rows = await repo.readableItemsByIds(this.db, userId, candidates.map((c) => c.id));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const redactor = await this.redactorFor(userId, keys);
+    const items: PromptItem[] = [];
+    for (const c of candidates) {
+      const r = byId.get(c.id);
+      if (!r) continue;
+      items.push({
+        id: r.id,
+        kind: r.kind,
+        source: r.source,
+        effectiveAt: r.effective_at ? new Date(r.effective_at) : null,
+        title: redactor.redact(keys.decryptText('title', r.title_enc) ?? ''),
+        text: redactor.redact(keys.decryptText('text', r.text_enc) ?? ''),
+      });
+    }
+    return { items, filter, mode };
+  }
+
+  /** Renders one item for embedding, redacted exactly as for a prompt. */
+  async renderForEmbedding(userId: string, row: { kind: string; title_enc: Buffer; text_enc: Buffer | null; effective_at: Date | null }): Promise<string> {
+    const keys = await this.keys.forUser(userId);
+    const redactor = await this.redactorFor(userId, keys);
+    const title = keys.decryptText('title', row.title_enc) ?? '';
+    const text = keys.decryptText('text', row.text_enc) ?? '';
+    return redactor.redact(`${title}. ${text}`).slice(0, 2000);
+  }
+
+  /** Identifiers of the person, learnt from their identity records (shared or not) and account. */
+  private async redactorFor(userId: string, keys: UserKeys): Promise<Redactor> {
+    const hit = this.redactors.get(userId);
+    if (hit && Date.now() - hit.at < 60_000) return hit.r;
+    const rows = await repo.identityItems(this.db, userId, IDENTITY_KINDS);
+    const resources = rows.map((r) => keys.decryptJson('content', r.content_enc)).filter(Boolean);
+    const facts = factsFromResources(resources);
+    const account = await repo.accountEmail(this.db, userId);
+    if (account) facts.emails.push(account.email);
+    const r = new Redactor(facts);
+    this.redactors.set(userId, { r, at: Date.now() });
+    if (this.redactors.size > 1000) this.redactors.delete(this.redactors.keys().next().value!);
+    return r;
+  }
+
+  /** Identity records changed: forget the cached redactor. */
+  forget(userId: string): void {
+    this.redactors.delete(userId);
+  }
+}

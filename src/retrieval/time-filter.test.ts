@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseTimeFilter } from './time-filter.ts';
+
+const now = new Date('2026-11-22T15:00:00Z'); // a Sunday
+const iso = (d?: Date) => d?.toISOString().slice(0, 10);
+
+describe('parseTimeFilter', () => {
+  it.each([
+    ['What was my blood pressure last month?', '2026-10-01', '2026-11-01', 'What was my blood pressure ?'],
+    ['glucose since March', '2026-03-01', undefined, 'glucose'],
+    ['glucose since December', '2025-12-01', undefined, 'glucose'],
+    ['weight in 2023', '2023-01-01', '2024-01-01', 'weight'],
+    ['labs in March 2024', '2024-03-01', '2024-04-01', 'labs'],
+    ['steps in the last 3 weeks', '2026-11-01', undefined, 'steps'],
+    ['sleep over the past two months', '2026-09-22', undefined, 'sleep over'],
+    ['heart rate yesterday', '2026-11-21', '2026-11-22', 'heart rate'],
+    ['visits last year', '2025-01-01', '2026-01-01', 'visits'],
+    ['workouts last week', '2026-11-09', '2026-11-16', 'workouts'],
+    ['a1c since 2024-02-10', '2024-02-10', undefined, 'a1c'],
+  ])('%s', (q, from, to, rest) => {
+    const f = parseTimeFilter(q, now);
+    expect(iso(f.from)).toBe(from);
+    expect(iso(f.to)).toBe(to);
+    expect(f.rest).toBe(rest);
+  });
+
+  it('leaves a question without a time phrase alone', () => {
+    expect(parseTimeFilter('Do I have any allergies?', now)).toEqual({ rest: 'Do I have any allergies?' });
+  });
+
+  it('does not read a month name inside another word or a bare "may" as a date', () => {
+    expect(parseTimeFilter('May I take ibuprofen with my statin?', now).from).toBeUndefined();
+    expect(parseTimeFilter('results of the marching band injury', now).from).toBeUndefined();
+  });
+});

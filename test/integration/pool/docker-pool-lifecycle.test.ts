@@ -1,0 +1,138 @@
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import type { Config } from '../../../src/config.ts';
+import type { DockerModelPool } from '../../../src/pool/docker/docker-model-pool.ts';
+import { ModelStreamError, PoolSaturatedError, PoolUnavailableError } from '../../../src/pool/model-pool.ts';
+import { createApp } from '../../../src/gateway/app.ts';
+import type { AppEnv } from '../../../src/gateway/context.ts';
+import { Metrics } from '../../../src/lib/metrics.ts';
+import { createTestRuntime } from '../../helpers/runtime.ts';
+import { cleanup, collectText, describeDocker, docker, ensureTestImage, labelled, makePool, poolConfig } from './docker-env.ts';
+
+const ask = [{ role: 'user' as const, content: 'Records: [1] blood pressure 120/80. How am I?' }];
+
+describeDocker('DockerModelPool lifecycle on a real Docker engine', () => {
+  let config: Config | undefined;
+  let pool: DockerModelPool | undefined;
+
+  beforeAll(() => ensureTestImage());
+  afterEach(async () => {
+    await pool?.close().catch(() => undefined);
+    if (config) await cleanup(config.POOL_INSTANCE!, [config.POOL_NETWORK]);
+    pool = undefined;
+    config = undefined;
+  });
+
+  it('starts POOL_MIN_WARM labelled containers and rotates each after POOL_MAX_REQUESTS', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '3', POOL_MAX_REQUESTS: '3' });
+    const metrics = new Metrics();
+    pool = makePool(config, { metrics });
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const running = await labelled(config.POOL_INSTANCE!);
+    expect(running.filter((c) => c.State === 'running')).toHaveLength(2);
+    expect((await pool.health()).warm).toBe(2);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const lease = await pool.lease('user-a');
+      expect(await collectText(lease.chat({ model: 'test-chat', numCtx: 2048, messages: ask }))).toContain('[1] blood pressure');
+      ids.push(lease.id);
+      await lease.release();
+    }
+    // Three requests per container, then a new one: 3 + 3 + 1.
+    expect(new Set(ids.slice(0, 3)).size).toBe(1);
+    expect(new Set(ids.slice(3, 6)).size).toBe(1);
+    expect(ids[3]).not.toBe(ids[0]);
+    expect(ids[6]).not.toBe(ids[3]);
+    // Retired containers are gone from the engine, not just from the pool.
+    await expect(docker.getContainer(ids[0]).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_rotations_total')).toMatch(/reason="requests"} 2/);
+  });
+
+  it('gives one container to one user for its whole life', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '3', POOL_MAX_REQUESTS: '100' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const owner = new Map<string, string>();
+    for (const user of ['a', 'b', 'a', 'c', 'b', 'a', 'c']) {
+      const lease = await pool.lease(user);
+      await collectText(lease.chat({ model: 'test-chat', numCtx: 2048, messages: ask }));
+      await lease.release();
+      expect(owner.get(lease.id) ?? user).toBe(user);
+      owner.set(lease.id, user);
+    }
+    expect(new Set(owner.values()).size).toBe(3);
+    // Concurrent leases of one user never share a container either (one request at a time).
+    const [l1, l2] = await Promise.all([pool.lease('d'), pool.lease('d')]);
+    expect(l1.id).not.toBe(l2.id);
+    await Promise.all([l1.release(), l2.release()]);
+  });
+
+  it('queues when full, then fails with PoolSaturatedError (Retry-After); aborts leave the queue', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '1', POOL_LEASE_TIMEOUT_MS: '400', POOL_QUEUE_MAX: '1' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const held = await pool.lease('a');
+    const started = Date.now();
+    const err = await pool.lease('b').catch((e) => e);
+    expect(err).toBeInstanceOf(PoolSaturatedError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(Number(err.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    // A full queue refuses at once.
+    const waiting = pool.lease('c').catch((e) => e);
+    const refused = await pool.lease('d').catch((e) => e);
+    expect(refused).toBeInstanceOf(PoolSaturatedError);
+    await waiting;
+    const ac = new AbortController();
+    const aborted = pool.lease('e', { signal: ac.signal }).catch((e) => e);
+    ac.abort(new Error('client left'));
+    expect(((await aborted) as Error).message).toBe('client left');
+    expect((await pool.health()).queued).toBe(0);
+    // When the holder releases, a waiter gets a container (a new one: the old one is user a's).
+    const next = pool.lease('f').catch((e) => e);
+    await held.release();
+    await pool.close(); // the waiter is told the pool is closing rather than left hanging
+    expect(await next).toBeInstanceOf(PoolUnavailableError);
+  });
+
+  it('maps saturation to 503 with Retry-After through the gateway', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '1', POOL_LEASE_TIMEOUT_MS: '200' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const rt = await createTestRuntime({ MODEL_BACKEND: 'external', OLLAMA_URL: 'http://127.0.0.1:9' });
+    try {
+      const route = new Hono<AppEnv>().post('/', async (c) => {
+        const lease = await c.var.deps.pool.lease('someone');
+        await lease.release();
+        return c.json({ ok: true });
+      });
+      const app = createApp({ ...rt.deps, pool: pool!, metrics: new Metrics(), mounts: [{ path: '/pool-probe', app: route }] });
+      const held = await pool.lease('holder');
+      const res = await app.request('/pool-probe', { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await res.json()).error.code).toBe('pool_saturated');
+      await held.release();
+    } finally {
+      await rt.destroy();
+    }
+  });
+
+  it('on close ends streams in flight and leaves zero labelled containers', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '3' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const lease = await pool.lease('a');
+    const streaming = collectText(lease.chat({ model: 'test-chat', numCtx: 2048, messages: [{ role: 'user', content: 'long [[slow]]' }] })).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    await pool.close();
+    expect(await streaming).toBeInstanceOf(ModelStreamError);
+    expect(await labelled(config.POOL_INSTANCE!)).toHaveLength(0);
+    await expect(docker.getNetwork(config.POOL_NETWORK).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
