@@ -4,9 +4,11 @@ import type { ContextItem } from './types.ts';
 
 /** What the chat screen hears while an answer streams. */
 export interface ChatStreamHandlers {
-  onContext(items: ContextItem[]): void;
+  /** The records sent to the model, in citation order ([1] is items[0]); `notice` says why there are none. */
+  onContext(items: ContextItem[], meta: { conversationId?: string; notice?: string }): void;
   onToken(text: string): void;
-  onDone(done: { conversationId?: string; messageId?: string; usage?: unknown }): void;
+  /** `cited`: ids of the records the answer actually cites. */
+  onDone(done: { conversationId?: string; messageId?: string; usage?: unknown; cited?: string[] }): void;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function streamChat(
   if (!res.ok) throw await errorFrom(res);
   if (!res.body) throw new ApiError(res.status, 'bad_stream', 'The server sent an empty answer.');
 
-  let failure: ApiError | undefined;
+  let failure: ApiError | DOMException | undefined;
   let finished = false;
   const parser = createParser({
     onEvent(ev) {
@@ -48,7 +50,7 @@ export async function streamChat(
       }
       switch (ev.event) {
         case 'context':
-          handlers.onContext(Array.isArray(data?.items) ? data.items : []);
+          handlers.onContext(Array.isArray(data?.items) ? data.items : [], { conversationId: data?.conversationId, notice: data?.notice });
           break;
         case 'token':
           if (typeof data?.text === 'string') handlers.onToken(data.text);
@@ -58,7 +60,11 @@ export async function streamChat(
           handlers.onDone(data ?? {});
           break;
         case 'error':
-          failure = new ApiError(200, String(data?.code ?? 'stream_error'), String(data?.message ?? 'The answer stopped with an error.'), data?.retryAfter);
+          // The server ends a stopped generation with code `aborted`: report it as a stop, not a failure.
+          failure =
+            data?.code === 'aborted'
+              ? new DOMException('The answer was stopped.', 'AbortError')
+              : new ApiError(200, String(data?.code ?? 'stream_error'), String(data?.message ?? 'The answer stopped with an error.'), data?.retryAfter);
           break;
       }
     },

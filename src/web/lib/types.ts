@@ -95,10 +95,12 @@ export interface ConversationSummary {
 export interface StoredMessage {
   id?: string;
   role: 'user' | 'assistant' | string;
-  text?: string;
   content?: string;
-  context?: ContextItem[] | { items: ContextItem[] };
-  sources?: ContextItem[];
+  text?: string;
+  /** `incomplete` for a stopped answer, `error` for a failed one. */
+  status?: 'complete' | 'incomplete' | 'error' | string;
+  /** The records sent with this answer, in citation order. */
+  items?: ContextItem[];
   createdAt?: string;
 }
 

@@ -12,8 +12,10 @@ export interface ChatTurn {
   sources: ContextItem[];
   state: 'streaming' | 'done' | 'stopped' | 'error';
   error?: ApiError;
-  /** True when the answer was made with no shared records at all. */
-  noContext?: boolean;
+  /** Why no records went with the question: `nothing_shared` (none shared at all) or `nothing_relevant`. */
+  notice?: string;
+  /** Ids of the sources the answer cites (from `done`); unknown for reopened answers. */
+  cited?: string[];
 }
 
 /** Error codes by which the gateway says there is nothing the AI may read. */
@@ -21,7 +23,7 @@ export const NOTHING_SHARED = new Set(['nothing_shared', 'no_shared_items', 'no_
 const BUSY = new Set(['pool_saturated', 'pool_busy', 'rate_limited']);
 
 /** A message bubble; the assistant's shows its answer, cited sources and any problem. */
-export function ChatMessage(props: { turn: ChatTurn; onRetry(): void; sharedCount?: number }) {
+export function ChatMessage(props: { turn: ChatTurn; onRetry(): void }) {
   const t = props.turn;
   if (t.role === 'user') {
     return (
@@ -38,7 +40,10 @@ export function ChatMessage(props: { turn: ChatTurn; onRetry(): void; sharedCoun
         {t.text ? <Markdown text={t.text} sources={t.sources} /> : t.state === 'streaming' ? <p class="typing">Reading your shared records…</p> : null}
         {t.state === 'stopped' ? <p class="note">Stopped.</p> : null}
         {t.error ? <Problem error={t.error} onRetry={props.onRetry} /> : null}
-        {t.noContext && !t.error && t.state !== 'streaming' && props.sharedCount === 0 ? <NothingShared /> : null}
+        {t.notice === 'nothing_shared' && !t.error ? <NothingShared /> : null}
+        {t.notice === 'nothing_relevant' && !t.error && t.state !== 'streaming' ? (
+          <p class="note">None of the records you share with the AI matched this question.</p>
+        ) : null}
       </div>
       {t.sources.length ? (
         <nav class="sources" aria-label="Sources">
@@ -46,7 +51,7 @@ export function ChatMessage(props: { turn: ChatTurn; onRetry(): void; sharedCoun
           <ol>
             {t.sources.map((s, i) => (
               <li>
-                <Link href={`/vault/${s.id}`} class="source">
+                <Link href={`/vault/${s.id}`} class={t.cited && !t.cited.includes(s.id) ? 'source uncited' : 'source'} title={t.cited && !t.cited.includes(s.id) ? 'Sent to the AI, not cited in the answer' : undefined}>
                   <span class="n">[{i + 1}]</span> <span class="title">{s.title}</span>
                   <span class="meta">
                     {kindLabel(s.kind)}

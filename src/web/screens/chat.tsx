@@ -3,7 +3,7 @@ import { ApiError, api } from '../lib/api.ts';
 import { streamChat } from '../lib/chat-stream.ts';
 import { navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
-import type { ContextItem, ConversationSummary, StoredMessage } from '../lib/types.ts';
+import type { ConversationSummary, StoredMessage } from '../lib/types.ts';
 import { messageOf } from '../lib/ui.tsx';
 import { ChatMessage, type ChatTurn } from './chat-message.tsx';
 import { ConversationList } from './conversation-list.tsx';
@@ -13,8 +13,10 @@ const nextKey = () => `t${++keySeq}`;
 
 /** Turns a stored conversation into screen turns, whatever optional fields the server adds. */
 function fromStored(m: StoredMessage): ChatTurn {
-  const ctx = Array.isArray(m.context) ? m.context : (m.context?.items ?? m.sources ?? []);
-  return { key: nextKey(), role: m.role === 'user' ? 'user' : 'assistant', text: m.text ?? m.content ?? '', sources: ctx, state: 'done' };
+  const state = m.status === 'incomplete' ? 'stopped' : 'done';
+  const turn: ChatTurn = { key: nextKey(), role: m.role === 'user' ? 'user' : 'assistant', text: m.content ?? m.text ?? '', sources: m.items ?? [], state };
+  if (m.status === 'error' && m.role !== 'user') turn.error = new ApiError(0, 'model_failed', 'The model failed while answering.');
+  return turn;
 }
 
 /** Chat: ask, watch the answer stream in with its sources, stop it, reopen past conversations. */
@@ -92,18 +94,21 @@ export function ChatScreen(props: { conversationId?: string }) {
     const controller = new AbortController();
     abortRef.current = controller;
     setStreaming(true);
-    let sawContext: ContextItem[] | null = null;
     try {
       await streamChat(
         { message, ...(activeConv.current ? { conversationId: activeConv.current } : {}) },
         {
-          onContext: (items) => {
-            sawContext = items;
-            update(answerKey, (t) => ({ ...t, sources: items, noContext: items.length === 0 }));
+          onContext: (items, meta) => {
+            update(answerKey, (t) => ({ ...t, sources: items, notice: meta.notice }));
+            // The server names a new conversation up front: the URL follows at once, so Stop and a reload both know it.
+            if (meta.conversationId && meta.conversationId !== activeConv.current) {
+              activeConv.current = meta.conversationId;
+              navigate(`/chat/${meta.conversationId}`, { replace: true });
+            }
           },
           onToken: (text) => update(answerKey, (t) => ({ ...t, text: t.text + text })),
           onDone: (d) => {
-            update(answerKey, (t) => ({ ...t, state: 'done', noContext: (sawContext ?? []).length === 0 }));
+            update(answerKey, (t) => ({ ...t, state: 'done', cited: d.cited }));
             if (d.conversationId && d.conversationId !== activeConv.current) {
               activeConv.current = d.conversationId;
               navigate(`/chat/${d.conversationId}`, { replace: true });
@@ -135,6 +140,12 @@ export function ChatScreen(props: { conversationId?: string }) {
     const idx = turns.findIndex((t) => t.key === answerKey);
     const question = [...turns.slice(0, idx)].reverse().find((t) => t.role === 'user');
     if (question) void ask(question.text, { retryOf: answerKey });
+  };
+
+  // Closing the stream is what stops generation; the explicit stop also covers a proxy that keeps the upstream open.
+  const stop = () => {
+    abortRef.current?.abort();
+    if (activeConv.current) void api('POST', '/api/chat/stop', { conversationId: activeConv.current }).catch(() => undefined);
   };
 
   const newConversation = () => {
@@ -185,7 +196,7 @@ export function ChatScreen(props: { conversationId?: string }) {
         </p>
         <ol class="turns" ref={listRef} aria-label="Messages">
           {turns.map((t) => (
-            <ChatMessage turn={t} onRetry={() => retry(t.key)} sharedCount={session.me.vault?.sharedWithAi} />
+            <ChatMessage turn={t} onRetry={() => retry(t.key)} />
           ))}
         </ol>
         <form class="composer" onSubmit={send}>
@@ -205,7 +216,7 @@ export function ChatScreen(props: { conversationId?: string }) {
             }}
           />
           {streaming ? (
-            <button type="button" class="stop" onClick={() => abortRef.current?.abort()}>
+            <button type="button" class="stop" onClick={stop}>
               Stop
             </button>
           ) : (

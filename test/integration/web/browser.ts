@@ -68,10 +68,9 @@ export interface LiveGateway {
 }
 
 /** The real gateway (PGlite) listening on 127.0.0.1 with a random port. */
-export async function startGateway(env: Record<string, string> = {}, setup?: (rt: TestRuntime) => Promise<void>): Promise<LiveGateway> {
+export async function startGateway(env: Record<string, string> = {}, opts: Parameters<typeof createTestRuntime>[1] = {}): Promise<LiveGateway> {
   await ensureWebBuild();
-  const rt = await createTestRuntime(env);
-  await setup?.(rt);
+  const rt = await createTestRuntime(env, opts);
   await rt.deps.jobs.start();
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: rt.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
