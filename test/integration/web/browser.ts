@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { vi } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 
 /** Helpers of the browser tests: Debian's Chromium, a real gateway on loopback, the built client. */
+
+// A real browser on a shared 2-core machine: give polled UI states (an answer finishing, a job
+// ending) more than vitest's 1 s default before calling them failures.
+vi.setConfig({ expect: { poll: { timeout: 20_000, interval: 50 } } });
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
