@@ -21,6 +21,7 @@ const smartProvider = z
     clientId: z.string().min(1),
     clientSecret: z.string().optional(),
     scopes: z.string().optional(),
+    authMethod: z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional(),
   })
   .strict();
 
@@ -82,6 +83,9 @@ const schema = z.object({
   EPIC_CLIENT_ID: z.string().min(1).optional(),
   EPIC_CLIENT_SECRET: z.string().min(1).optional(),
   EPIC_FHIR_BASE: z.string().url().default('https://fhir.epic.com/interconnect-fhir-oauth/api/FHIR/R4'),
+  EPIC_CLIENT_AUTH: z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional(),
+  EPIC_SCOPES: z.string().min(1).optional(),
+  FHIR_BUNDLE_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   OURA_CLIENT_ID: z.string().min(1).optional(),
   OURA_CLIENT_SECRET: z.string().min(1).optional(),
   WITHINGS_CLIENT_ID: z.string().min(1).optional(),

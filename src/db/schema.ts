@@ -144,6 +144,53 @@ export interface ItemEmbeddingsTable {
   created_at: CreatedAt;
 }
 
+export type ConnectionStatus = 'connected' | 'needs_reconnect' | 'disconnected';
+
+export interface ConnectionsTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  status: ConnectionStatus;
+  server_url: string;
+  patient_id_enc: Buffer | null;
+  scopes: string;
+  access_token_enc: Buffer | null;
+  refresh_token_enc: Buffer | null;
+  expires_at: Timestamp | null;
+  last_sync_at: Timestamp | null;
+  last_sync_job_id: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface OauthStatesTable {
+  state_hash: string;
+  user_id: string;
+  session_id: string;
+  provider: string;
+  verifier_enc: Buffer;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface ServerKeysTable {
+  kid: string;
+  purpose: string;
+  alg: string;
+  public_jwk: string;
+  private_enc: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface ImportUploadsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  data_enc: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   user_keys: UserKeysTable;
@@ -156,4 +203,8 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   item_embeddings: ItemEmbeddingsTable;
+  connections: ConnectionsTable;
+  oauth_states: OauthStatesTable;
+  server_keys: ServerKeysTable;
+  import_uploads: ImportUploadsTable;
 }

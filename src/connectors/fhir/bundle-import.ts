@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { deleteUpload, findUpload, insertUpload } from '../../db/connections.ts';
+import { AppError, InvalidJsonError } from '../../errors.ts';
+import type { JobHandler, JobRunner } from '../../jobs/job-runner.ts';
+import type { ItemService } from '../../vault/items.ts';
+import type { KeyService } from '../../vault/keys.ts';
+import { importFhirResources, type FhirImportResult } from './import.ts';
+import { arr, isObj } from './map/datatypes.ts';
+
+export const FHIR_BUNDLE_JOB = 'fhir.bundle-import';
+const BATCH = 500;
+
+/** Checks an uploaded body is a FHIR Bundle (synchronously, so a bad file is refused at once). */
+export function parseBundle(raw: string): { entries: number } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new InvalidJsonError();
+  }
+  if (!isObj(body) || body.resourceType !== 'Bundle') {
+    throw new AppError('invalid_bundle', 'The body is JSON but not a FHIR Bundle (resourceType must be "Bundle").');
+  }
+  if (body.entry !== undefined && !Array.isArray(body.entry)) throw new AppError('invalid_bundle', 'Bundle.entry must be an array.');
+  return { entries: arr(body.entry).length };
+}
+
+/**
+ * FHIR Bundle files (Synthea, a patient's `$everything` export): the route checks and seals the
+ * upload, a job imports it in batches and then deletes the sealed copy.
+ */
+export class BundleImports {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: KeyService,
+    private readonly jobs: JobRunner,
+  ) {}
+
+  async start(userId: string, raw: string, source: string): Promise<{ jobId: string; entries: number }> {
+    const { entries } = parseBundle(raw);
+    const k = await this.keys.forUser(userId);
+    const uploadId = randomUUID();
+    await insertUpload(this.db, { id: uploadId, userId, kind: 'fhir-bundle', dataEnc: k.encrypt(`upload:${uploadId}`, raw) });
+    const { jobId } = await this.jobs.enqueue({ type: FHIR_BUNDLE_JOB, userId, params: { uploadId, source } });
+    return { jobId, entries };
+  }
+
+  handler(items: ItemService): JobHandler<{ uploadId: string; source: string }> {
+    return {
+      resumable: true,
+      unit: 'resources',
+      run: async (ctx): Promise<FhirImportResult> => {
+        const upload = await findUpload(this.db, ctx.params.uploadId);
+        if (!upload || upload.user_id !== ctx.userId) throw new Error('The uploaded file is no longer available; upload it again.');
+        const k = await this.keys.forUser(upload.user_id);
+        const bundle = JSON.parse(k.decrypt(`upload:${upload.id}`, upload.data_enc).toString('utf8')) as Record<string, unknown>;
+        const entries = arr(bundle.entry);
+        const total: FhirImportResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
+        ctx.progress(0, entries.length, 'resources');
+        // Everything in the file is context (a Binary's document, an order's Medication), imported in slices.
+        const context = entries.map((e) => (isObj(e) ? e.resource : undefined)).filter(isObj);
+        for (let i = 0; i < entries.length; i += BATCH) {
+          ctx.signal.throwIfAborted();
+          const slice = { resourceType: 'Bundle', entry: entries.slice(i, i + BATCH) };
+          const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, context });
+          total.inserted += r.inserted;
+          total.updated += r.updated;
+          total.unchanged += r.unchanged;
+          total.skipped += r.skipped;
+          ctx.progress(Math.min(entries.length, i + BATCH), entries.length, 'resources');
+        }
+        await deleteUpload(this.db, upload.id);
+        return total;
+      },
+    };
+  }
+}

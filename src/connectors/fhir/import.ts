@@ -1,0 +1,153 @@
+import type { ImportItem, ItemService } from '../../vault/items.ts';
+import { arr, isObj, str, type Json } from './map/datatypes.ts';
+import { sensitivityOf } from './map/sensitivity.ts';
+import { summarize, type SummaryContext } from './map/summarize.ts';
+import { R4_RESOURCE_TYPES } from './resource-types.ts';
+
+export interface FhirImportResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+}
+
+export interface FhirImportOptions {
+  /** The item source: a provider id (`epic`), `fhir-bundle`, `apple-health`, … */
+  source: string;
+  /** Receives one message per skipped resource or OperationOutcome (no PHI: types, ids, codes). */
+  warn?: (message: string) => void;
+  /** Resources only looked up (a Binary's DocumentReference, an order's Medication), not imported. */
+  context?: Json[];
+  /** Items per database batch. */
+  batchSize?: number;
+}
+
+/** FHIR ids are [A-Za-z0-9.-]{1,64}; Epic's run longer, so the length limit is relaxed. */
+const ID = /^[A-Za-z0-9._-]{1,200}$/;
+/** Kinds are never stored for types outside R4, and metadata types carry no health record. */
+const NOT_RECORDS = new Set(['Bundle', 'OperationOutcome', 'CapabilityStatement', 'Parameters', 'Subscription', 'SearchParameter', 'StructureDefinition']);
+
+/** Short, PHI-free text of an OperationOutcome for a job warning: severity, code, Epic message id. */
+export function describeOutcome(oo: Json): string {
+  const parts = arr(oo.issue)
+    .filter(isObj)
+    .map((i) => {
+      const details = isObj(i.details) ? i.details : {};
+      const coded = arr(details.coding).find(isObj);
+      const text = str(details.text) ?? str(coded?.display) ?? str(i.diagnostics) ?? '';
+      return `${str(i.severity) ?? 'issue'} ${str(i.code) ?? ''}${coded?.code ? ` (${String(coded.code)})` : ''}${text ? `: ${text.slice(0, 160)}` : ''}`.trim();
+    });
+  return parts.length ? parts.join('; ') : 'an OperationOutcome without issues';
+}
+
+/** Flattens Bundles (any depth, entry.resource) into resources, reporting OperationOutcomes. */
+function flatten(input: unknown[], warn: (m: string) => void, counts: { skipped: number }): Json[] {
+  const out: Json[] = [];
+  const visit = (r: unknown, depth: number) => {
+    if (!isObj(r)) {
+      counts.skipped++;
+      warn('skipped an entry that is not a JSON object');
+      return;
+    }
+    if (r.resourceType === 'Bundle' && depth < 4) {
+      for (const e of arr(r.entry)) {
+        if (!isObj(e) || e.resource === undefined) {
+          counts.skipped++;
+          warn('skipped a Bundle entry without a resource');
+          continue;
+        }
+        const resource = e.resource;
+        // A transaction Bundle may give ids only as urn:uuid fullUrls.
+        if (isObj(resource) && resource.id === undefined && typeof e.fullUrl === 'string') {
+          const m = e.fullUrl.match(/^urn:uuid:([A-Za-z0-9-]+)$/);
+          if (m) visit({ ...resource, id: m[1] }, depth + 1);
+          else visit(resource, depth + 1);
+        } else visit(resource, depth + 1);
+      }
+      return;
+    }
+    out.push(r);
+  };
+  for (const r of input) visit(r, 0);
+  return out;
+}
+
+function contextFor(resources: Json[]): SummaryContext {
+  const byRef = new Map<string, Json>();
+  const docByBinary = new Map<string, Json>();
+  for (const r of resources) {
+    if (typeof r.resourceType === 'string' && typeof r.id === 'string') byRef.set(`${r.resourceType}/${r.id}`, r);
+    if (r.resourceType === 'DocumentReference') {
+      for (const c of arr(r.content)) {
+        const url = isObj(c) && isObj(c.attachment) ? str(c.attachment.url) : undefined;
+        const m = url?.match(/(?:^|\/)Binary\/([A-Za-z0-9._-]+)$/);
+        if (m) docByBinary.set(m[1], r);
+      }
+    }
+  }
+  return {
+    resolve: (ref) => byRef.get(ref.replace(/^.*\/([A-Z][A-Za-z]+\/[^/]+)$/, '$1')),
+    documentFor: (id) => docByBinary.get(id),
+  };
+}
+
+/**
+ * Turns FHIR resources (or Bundles of them) into vault items and upserts them: kind
+ * `fhir.<Type>`, sourceId `<Type>/<id>`, the clinical date as effectiveAt, category codes,
+ * a readable title and text (with code labels such as `LOINC 8480-6` so search finds them),
+ * the resource JSON as encrypted content, and `meta.security` labels as sensitivity.
+ * Idempotent: an unchanged resource is counted as unchanged, a changed one replaces the item.
+ * Used by the SMART sync, the FHIR Bundle import and the Apple Health clinical records.
+ */
+export async function importFhirResources(
+  items: ItemService,
+  userId: string,
+  resources: unknown[],
+  opts: FhirImportOptions,
+): Promise<FhirImportResult> {
+  const warn = opts.warn ?? (() => undefined);
+  const counts = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
+  const flat = flatten(resources, warn, counts);
+  const ctx = contextFor(opts.context ? [...flat, ...opts.context] : flat);
+  const batch: ImportItem[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const r = await items.importItems(userId, batch.splice(0));
+    counts.inserted += r.inserted.length;
+    counts.updated += r.updated.length;
+    counts.unchanged += r.unchanged;
+  };
+  for (const r of flat) {
+    const type = r.resourceType;
+    if (type === 'OperationOutcome') {
+      counts.skipped++;
+      warn(`server said: ${describeOutcome(r)}`);
+      continue;
+    }
+    if (typeof type !== 'string' || !R4_RESOURCE_TYPES.has(type) || NOT_RECORDS.has(type)) {
+      counts.skipped++;
+      warn(typeof type === 'string' && /^[A-Za-z]{1,64}$/.test(type) ? `skipped a resource of unknown type ${type}` : 'skipped an object without a valid resourceType');
+      continue;
+    }
+    if (typeof r.id !== 'string' || !ID.test(r.id)) {
+      counts.skipped++;
+      warn(`skipped a ${type} without a usable id`);
+      continue;
+    }
+    const s = summarize(r, ctx);
+    batch.push({
+      kind: `fhir.${type}`,
+      source: opts.source,
+      sourceId: `${type}/${r.id}`,
+      title: s.title,
+      text: s.text,
+      content: r,
+      effectiveAt: s.effectiveAt,
+      sensitivity: sensitivityOf(r),
+      categories: s.categories,
+    });
+    if (batch.length >= (opts.batchSize ?? 250)) await flush();
+  }
+  await flush();
+  return counts;
+}
