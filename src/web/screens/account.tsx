@@ -2,6 +2,7 @@ import { useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
 import { useSession } from '../lib/session.tsx';
 import { ErrorNote } from '../lib/ui.tsx';
+import { ApiTokens } from './api-tokens.tsx';
 
 /** The account: export everything, sign out, delete the account for good. */
 export function AccountScreen() {
@@ -38,6 +39,7 @@ export function AccountScreen() {
           Download export
         </a>
       </section>
+      <ApiTokens />
       <section class="card" aria-labelledby="signout-h">
         <h2 id="signout-h">Sign out</h2>
         <button type="button" onClick={() => void session.signOut()}>

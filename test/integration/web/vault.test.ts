@@ -135,8 +135,20 @@ describe.skipIf(!run)('web client: account and vault in Chromium', () => {
     expect(await group.locator('.meta').textContent()).toContain('test-model');
     await page.screenshot({ path: join(SHOTS, 'seen-desktop.png'), fullPage: true });
 
-    // Export: the download is the decrypted vault.
+    // A personal API token is shown once, listed by its prefix, and can be revoked.
+    page.once('dialog', (d) => void d.accept());
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Token name').fill('my laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const tokenValue = await page.getByLabel('New API token').inputValue();
+    expect(tokenValue).toMatch(/^cvt_/);
+    await page.getByRole('button', { name: 'Revoke token my laptop' }).waitFor();
+    expect(await page.locator('.rule-list').textContent()).toContain(tokenValue.slice(0, 10));
+    expect(await page.locator('.rule-list').textContent()).not.toContain(tokenValue);
+    await page.getByRole('button', { name: 'Revoke token my laptop' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Revoke token my laptop' }).count()).toBe(0);
+
+    // Export: the download is the decrypted vault.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download export' }).click()]);
     const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
     expect(exported.items.map((i: any) => i.title).sort()).toEqual(['<img src=x onerror="window.__xss=1">', 'Allergy: penicillin', 'Blood pressure reading']);
