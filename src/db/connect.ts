@@ -21,9 +21,21 @@ export interface ConnectOptions {
   poolSize?: number;
 }
 
+/**
+ * Session settings of every connection. pgvector 0.8's iterative index scans keep walking the
+ * HNSW index until enough rows pass the permission filter (a custom placeholder setting is
+ * harmless where the extension is absent).
+ */
+function onConnect(pool: pg.Pool): pg.Pool {
+  pool.on('connect', (client) => {
+    client.query('set hnsw.iterative_scan = relaxed_order').catch(() => undefined);
+  });
+  return pool;
+}
+
 export async function connectDatabase(opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = onConnect(new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 }));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
@@ -53,7 +65,7 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
   mkdirSync(sockDir, { mode: 0o700 });
   const server = new PGLiteSocketServer({ db: lite, path: join(sockDir, '.s.PGSQL.5432'), maxConnections: 1 });
   await server.start();
-  const pool = new pg.Pool({ host: sockDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+  const pool = onConnect(new pg.Pool({ host: sockDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 }));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

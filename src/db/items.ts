@@ -105,15 +105,40 @@ function applyFilter<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, f: It
  * function then runs for those rows only, unless the filter itself is on the permission.
  */
 export function listItems(db: Db, f: ItemFilter) {
-  const base = f.aiReadable === undefined ? db.selectFrom('items as i') : withPermission(db);
-  const page = applyFilter(base.select('i.id'), f).orderBy('i.sort_at', 'desc').orderBy('i.id', 'desc').limit(f.limit);
+  const pageIds =
+    f.aiReadable !== undefined && f.blindQuery !== undefined
+      ? readableSearchPage(db, f)
+      : applyFilter((f.aiReadable === undefined ? db.selectFrom('items as i') : withPermission(db)).select('i.id'), f)
+          .orderBy('i.sort_at', 'desc')
+          .orderBy('i.id', 'desc')
+          .limit(f.limit);
   return withPermission(db)
-    .innerJoin(page.as('pg'), 'pg.id', 'i.id')
+    .innerJoin(pageIds.as('pg'), 'pg.id', 'i.id')
     .select(itemColumns)
     .select(permissionColumns)
     .orderBy('i.sort_at', 'desc')
     .orderBy('i.id', 'desc')
     .execute() as Promise<ItemRow[]>;
+}
+
+/**
+ * Search plus a permission filter: the word matches are sorted first (materialised), then
+ * walked in order with the permission checked per row until the page is full, instead of
+ * computing the permission of every match.
+ */
+function readableSearchPage(db: Db, f: ItemFilter) {
+  const matches = applyFilter(db.selectFrom('items as i').select(['i.id', 'i.sort_at']), { ...f, aiReadable: undefined })
+    .orderBy('i.sort_at', 'desc')
+    .orderBy('i.id', 'desc');
+  return db
+    .with((cte) => cte('cand').materialized(), () => matches)
+    .selectFrom('cand')
+    .innerJoin(
+      sql<{ ok: number }>`lateral (select 1 as ok from items ri cross join lateral item_permission(ri) p where ri.id = cand.id and ri.user_id = ${f.userId} and p.share_with_ai = ${f.aiReadable!})`.as('ok'),
+      (j) => j.onTrue(),
+    )
+    .select('cand.id as id')
+    .limit(f.limit);
 }
 
 export async function getItem(db: Db, userId: string, id: string) {

@@ -24,31 +24,43 @@ export interface Candidate {
   score: number;
 }
 
-/** Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60). */
+/**
+ * Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60).
+ * Each ranker walks its candidates best-first and checks the permission row by row, stopping
+ * once it has `perRanker` readable ones (a LATERAL join over an ordered, materialised CTE is a
+ * nested loop, so order is kept and the LIMIT stops the walk early).
+ */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
+  const readable = (ref: string) =>
+    sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
   const lexical = p.tsquery
-    ? sql`select id, row_number() over (order by rank desc, sort_at desc) as r from (
-          select i.id, i.sort_at, ts_rank_cd(i.search, q.tsq) as rank
+    ? sql`lex_ranked as materialized (
+          select i.id, ts_rank_cd(i.search, q.tsq) as rank, i.sort_at
           from items i cross join (select ${p.tsquery}::tsquery as tsq) q
-          cross join lateral item_permission(i) perm
-          where i.user_id = ${p.userId} and i.search @@ q.tsq and perm.share_with_ai ${dateFilter}
-          order by rank desc, i.sort_at desc limit ${p.perRanker}) l`
-    : sql`select null::uuid as id, 0::bigint as r where false`;
+          where i.user_id = ${p.userId} and i.search @@ q.tsq ${dateFilter}
+          order by rank desc, i.sort_at desc limit 5000),
+        lex as (
+          select id, row_number() over (order by rank desc, sort_at desc) as r from (
+            select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}) l)`
+    : sql`lex as (select null::uuid as id, 0::bigint as r where false)`;
   const dims = p.vector?.values.length ?? 0;
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
+  const dimSql = sql.raw(String(dims));
   const vectorPart = p.vector
-    ? sql`select id, row_number() over (order by dist) as r from (
-          select e.item_id as id, (e.embedding::vector(${sql.raw(String(dims))})) <=> ${literal}::vector(${sql.raw(String(dims))}) as dist
+    ? sql`vec_ranked as materialized (
+          select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
           from item_embeddings e join items i on i.id = e.item_id
-          cross join lateral item_permission(i) perm
-          where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims}
-            and perm.share_with_ai ${dateFilter}
-          order by dist limit ${p.perRanker}) v`
-    : sql`select null::uuid as id, 0::bigint as r where false`;
+          where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} ${dateFilter}
+          order by dist limit ${p.perRanker * 10}),
+        vec as (
+          select id, row_number() over (order by dist) as r from (
+            select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')} limit ${p.perRanker}) v)`
+    : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
   const r = await sql<{ id: string; score: number }>`
+    with ${lexical}, ${vectorPart}
     select id, sum(1.0 / (60 + r))::float8 as score
-    from (${lexical} union all ${vectorPart}) ranked
+    from (select id, r from lex union all select id, r from vec) ranked
     group by id order by score desc limit ${p.limit}`.execute(db);
   return r.rows.map((row) => ({ id: row.id, score: Number(row.score) }));
 }

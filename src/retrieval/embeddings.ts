@@ -8,6 +8,7 @@ import { PoolUnavailableError } from '../pool/model-pool.ts';
 import type { AuditService } from '../vault/audit.ts';
 import type { ItemService } from '../vault/items.ts';
 import type { Retriever } from './retriever.ts';
+import { StatsKeeper } from '../db/maintenance.ts';
 
 const BATCH = 32;
 
@@ -20,6 +21,7 @@ const BATCH = 32;
 export class EmbeddingService {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly indexed = new Set<number>();
+  private readonly stats = new StatsKeeper();
 
   constructor(
     private readonly deps: { db: Kysely<Database>; pool: ModelPool; audit: AuditService; jobs: JobRunner; retriever: Retriever; items: ItemService; log: Logger },
@@ -113,6 +115,7 @@ export class EmbeddingService {
         // The permission may have changed while the model worked: store only what is still readable.
         await repo.upsertEmbeddings(this.deps.db, rows.map((r, n) => ({ itemId: r.id, userId, model: this.opts.model, contentHash: r.content_hash, embedding: vectors[n] })));
         await repo.deleteStaleEmbeddings(this.deps.db, this.opts.model, userId);
+        await this.stats.wrote(this.deps.db, 'item_embeddings', rows.length);
         embedded += rows.length;
         ctx.progress(embedded);
         if (rows.length < BATCH) break;

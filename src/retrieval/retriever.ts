@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import * as repo from '../db/retrieval.ts';
 import type { KeyService } from '../vault/keys.ts';
@@ -60,13 +60,8 @@ export class Retriever {
     const params = { userId, tsquery, vector, from: filter.from, to: filter.to, perRanker: 40, limit };
     let candidates: repo.Candidate[] = [];
     if (tsquery || vector) {
-      candidates = vector
-        ? await this.db.transaction().execute(async (trx) => {
-            // pgvector 0.8: keep scanning the HNSW index until enough rows pass the permission filter.
-            await sql`set local hnsw.iterative_scan = relaxed_order`.execute(trx);
-            return repo.hybridSearch(trx, params);
-          })
-        : await repo.hybridSearch(this.db, params);
+      // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
+      candidates = await repo.hybridSearch(this.db, params);
     }
     let mode: RetrievalResult['mode'] = vector ? 'hybrid' : 'lexical';
     if (!candidates.length) {

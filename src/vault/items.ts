@@ -9,6 +9,7 @@ import type { KeyService } from './keys.ts';
 import { MAX_INDEXED_CHARS, blindTsquery, blindTsvector } from './blind-index.ts';
 import type { ItemPatch, ListQuery, NewItem, PermissionsInput } from './item-input.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { StatsKeeper } from '../db/maintenance.ts';
 
 export interface ItemPermissions {
   shareWithAi: boolean | null;
@@ -66,6 +67,7 @@ export class ItemService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: KeyService,
+    private readonly stats = new StatsKeeper(),
   ) {}
 
   subscribe(l: VaultEvents): void {
@@ -114,6 +116,7 @@ export class ItemService {
     for (const it of items) byKey.set(`${it.source}\u0000${it.sourceId}`, it);
     const writes = await this.seal(db, keys, [...byKey.values()].map((it) => ({ ...it, id: randomUUID() })));
     const result = await repo.upsertItems(db, writes);
+    await this.stats.wrote(db, 'items', result.inserted.length + result.updated.length);
     this.emit(userId, result.inserted, 'created');
     this.emit(userId, result.updated, 'updated');
     return result;

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-22T00-foundation.ts';
 import * as connections from './2026-11-22T10-connections.ts';
 import * as chat from './2026-11-22T30-chat.ts';
+import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-foundation': foundation,
   '2026-11-22T10-connections': connections,
   '2026-11-22T30-chat': chat,
+  '2026-11-22T31-retrieval-indexes': retrievalIndexes,
 };

@@ -91,6 +91,10 @@ describe('effective permission (SQL item_permission) against the reference imple
         }
         const aiOnly = await rt.api('GET', '/api/vault/items?limit=500&shared=ai', { token: u.token });
         expect(new Set(aiOnly.body.items.map((i: any) => i.id))).toEqual(expectedShared);
+        // Search combined with the permission filter takes another query path; it must agree too.
+        const searched = await rt.api('GET', '/api/vault/items?limit=500&shared=ai&q=x', { token: u.token });
+        const expectedSearchable = new Set([...expectedShared].filter((id) => refItems.get(id)!.sensitivity !== 'secret'));
+        expect(new Set(searched.body.items.map((i: any) => i.id))).toEqual(expectedSearchable);
       }),
       { numRuns: 60 },
     );

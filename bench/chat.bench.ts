@@ -1,0 +1,220 @@
+/**
+ * Issue 4 benchmarks:
+ * - retrieval with 100,000 items for the user (10 users in the database), embedded default:
+ *   target p50 < 15 ms, p95 < 40 ms (hybrid: lexical + HNSW vector + permission filter)
+ * - gateway overhead on time to first token vs calling the same model server directly,
+ *   side by side in one run: target within 10 ms (p50)
+ * - 50 concurrent chat streams complete with no error and no leaked container
+ * Env: BENCH_ITEMS (default 100000), BENCH_DIMS (default 384), BENCH_SHARED (fraction, 0.2).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import Docker from 'dockerode';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { createParser } from 'eventsource-parser';
+import { loadConfig } from '../src/config.ts';
+import { buildRuntime, type Runtime } from '../src/main.ts';
+import { Metrics } from '../src/lib/metrics.ts';
+import { UnconfiguredModelPool } from '../src/pool/unconfigured-model-pool.ts';
+import { upsertEmbeddings, ensureVectorIndex } from '../src/db/embeddings.ts';
+import { startTestModel } from '../test/helpers/test-model.ts';
+// @ts-expect-error plain JS module of the test model server
+import { embedText } from '../containers/test-model/model-logic.mjs';
+
+const TOTAL = Number(process.env.BENCH_ITEMS ?? 100_000);
+const DIMS = Number(process.env.BENCH_DIMS ?? 384);
+const SHARED = Number(process.env.BENCH_SHARED ?? 0.2);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const f = (x: number) => `${x.toFixed(2)} ms`;
+const silent = pino({ level: 'silent' });
+const vec = (t: string): number[] => (embedText(t) as number[]).slice(0, DIMS);
+
+const words = 'blood pressure heart rate glucose cholesterol weight asthma allergy knee sleep steps oxygen fever cough migraine insulin statin vaccine kidney liver thyroid vitamin iron rash'.split(' ');
+const questions = [
+  'What was my blood pressure last month?',
+  'How is my glucose since March?',
+  'Any cholesterol results in 2023?',
+  'Did my heart rate change?',
+  'What do my records say about my knee?',
+  'thyroid and vitamin levels',
+  'How did I sleep in the last 2 weeks?',
+  'Tell me about my asthma',
+];
+
+async function runtime(env: Record<string, string>, pool?: UnconfiguredModelPool): Promise<{ rt: Runtime; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-chatbench-'));
+  const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dir, VAULT_MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ...env });
+  return { rt: await buildRuntime(config, { log: silent, metrics: new Metrics(), pool }), dir };
+}
+
+async function retrievalBench() {
+  const { rt, dir } = await runtime({ EMBED_MODEL: 'bench-embed' }, new UnconfiguredModelPool({ chat: 'x', embed: 'bench-embed' }));
+  try {
+    const users: string[] = [];
+    for (let u = 0; u < 10; u++) users.push((await rt.deps.accounts.signup(`rb${u}@example.test`, 'bench password 1')).user.id);
+    const main = users[0];
+    await rt.deps.rules.create(main, { source: 'epic', category: 'vital-signs', shareWithAi: true });
+    const t0 = performance.now();
+    const counts = users.map((_, n) => (n === 0 ? TOTAL : Math.floor(TOTAL / 100)));
+    let embedded = 0;
+    for (let u = 0; u < users.length; u++) {
+      for (let off = 0; off < counts[u]; off += 1000) {
+        const batch = [];
+        for (let i = off; i < Math.min(counts[u], off + 1000); i++) {
+          const w = (k: number) => words[(i * 7 + k * 11) % words.length];
+          const shared = (i * 2654435761) % 1000 < SHARED * 1000;
+          batch.push({
+            kind: i % 4 === 0 ? 'note' : 'fhir.Observation',
+            source: 'epic',
+            sourceId: `o/${i}`,
+            title: `${w(1)} ${w(2)} result`,
+            text: `${w(1)} ${w(3)} value ${i % 300} on day ${i % 365}; ${w(4)} ${w(5)} reviewed. LOINC ${1000 + (i % 8000)}-${i % 10}`,
+            effectiveAt: new Date(Date.now() - (i % 1500) * 86_400_000).toISOString(),
+            categories: [shared ? 'vital-signs' : 'laboratory'],
+          });
+        }
+        const r = await rt.deps.items.importItems(users[u], batch);
+        // Embeddings of the shared items, as the embedding job would store them.
+        const rows = await rt.deps.db
+          .selectFrom('items')
+          .select(['id', 'content_hash', 'categories'])
+          .where('id', 'in', r.inserted)
+          .execute();
+        const readable = rows.filter((x) => x.categories.includes('vital-signs'));
+        const byId = new Map(batch.map((b, n) => [r.inserted[n], b]));
+        await upsertEmbeddings(rt.deps.db, readable.map((x) => ({ itemId: x.id, userId: users[u], model: 'bench-embed', contentHash: x.content_hash, embedding: vec(`${byId.get(x.id)?.title} ${byId.get(x.id)?.text}`) })));
+        embedded += readable.length;
+      }
+    }
+    const tIdx = performance.now();
+    await ensureVectorIndex(rt.deps.db, DIMS);
+    await sql`analyze item_embeddings`.execute(rt.deps.db);
+    console.log(`setup: ${counts.reduce((a, b) => a + b)} items (${TOTAL} for the measured user), ${embedded} embeddings of ${DIMS} dims; load ${((tIdx - t0) / 1000).toFixed(0)} s, HNSW build ${((performance.now() - tIdx) / 1000).toFixed(0)} s`);
+    for (const mode of ['hybrid', 'lexical'] as const) {
+      const times: number[] = [];
+      let found = 0;
+      for (let i = 0; i < 240; i++) {
+        const q = questions[i % questions.length];
+        const t = performance.now();
+        const r = await rt.deps.retriever.retrieve(main, q, { queryVector: mode === 'hybrid' ? vec(q) : null });
+        times.push(performance.now() - t);
+        found += r.items.length;
+        if (mode === 'hybrid' && r.mode !== 'hybrid' && r.mode !== 'none') throw new Error(`expected hybrid retrieval, got ${r.mode}`);
+      }
+      const p50 = pct(times.slice(40), 50);
+      const p95 = pct(times.slice(40), 95);
+      console.log(`retrieval ${mode.padEnd(7)} p50 ${f(p50)} (target < 15 ms) ${p50 < 15 ? 'PASS' : 'FAIL'}, p95 ${f(p95)} (target < 40 ms) ${p95 < 40 ? 'PASS' : 'FAIL'}; ${(found / 240).toFixed(1)} items/question`);
+    }
+  } finally {
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function firstTokenVia(url: string, init: RequestInit, sse: boolean): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, init);
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let first = -1;
+  const parser = createParser({ onEvent: (e) => { if (e.event === 'token' && first < 0) first = performance.now() - t0; } });
+  let buf = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const text = dec.decode(value, { stream: true });
+    if (sse) parser.feed(text);
+    else if (first < 0) {
+      buf += text;
+      const line = buf.split('\n').find((l) => l.includes('"content":"') && !l.includes('"content":""'));
+      if (line) first = performance.now() - t0;
+    }
+  }
+  return first;
+}
+
+async function ttftBench() {
+  const model = await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '1' });
+  const { rt, dir } = await runtime({ MODEL_BACKEND: 'external', OLLAMA_URL: model.url });
+  const server = await new Promise<ServerType>((r) => { const s = serve({ fetch: rt.app.fetch, port: 0, hostname: '127.0.0.1' }, () => r(s)); });
+  const port = (server.address() as { port: number }).port;
+  try {
+    const { token, user } = await rt.deps.accounts.signup('ttft@example.test', 'bench password 1');
+    for (let i = 0; i < 200; i++) {
+      const it = await rt.deps.items.create(user.id, { kind: 'note', title: `note ${i} about ${words[i % words.length]}`, text: `details ${words[(i * 3) % words.length]} ${i}` });
+      if (i % 2) await rt.deps.items.setPermissions(user.id, it.id, { shareWithAi: true });
+    }
+    const gateway: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const q = questions[i % questions.length];
+      gateway.push(await firstTokenVia(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ message: q }) }, true));
+      // The same model server, called directly with a prompt of the same shape.
+      const body = { model: rt.deps.config.CHAT_MODEL, stream: true, options: { num_ctx: rt.deps.config.NUM_CTX }, messages: [{ role: 'system', content: 'records [1] x [2] y' }, { role: 'user', content: q }] };
+      direct.push(await firstTokenVia(`${model.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, false));
+    }
+    const g = pct(gateway.slice(20), 50);
+    const d = pct(direct.slice(20), 50);
+    console.log(`time to first token p50: gateway ${f(g)}, direct ${f(d)}, overhead ${f(g - d)} (target within 10 ms) ${g - d <= 10 ? 'PASS' : 'FAIL'}; p95 gateway ${f(pct(gateway.slice(20), 95))}, direct ${f(pct(direct.slice(20), 95))}`);
+  } finally {
+    server.close();
+    await rt.close();
+    await model.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function concurrencyBench() {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  let dockerOk = false;
+  try {
+    await docker.ping();
+    dockerOk = (await docker.listImages({ filters: { reference: ['context-vault/test-model:latest'] } })).length > 0;
+  } catch {
+    dockerOk = false;
+  }
+  const instance = `chatbench${randomBytes(3).toString('hex')}`;
+  const model = dockerOk ? undefined : await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '2' });
+  const env: Record<string, string> = dockerOk
+    ? { MODEL_BACKEND: 'docker', POOL_IMAGE: 'context-vault/test-model:latest', POOL_INSTANCE: instance, POOL_NETWORK: `cv-${instance}`, POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '4', POOL_MAX_REQUESTS: '10', POOL_MEMORY_MB: '256', POOL_CPUS: '0.5', POOL_QUEUE_MAX: '64', POOL_LEASE_TIMEOUT_MS: '120000' }
+    : { MODEL_BACKEND: 'external', OLLAMA_URL: model!.url };
+  const { rt, dir } = await runtime(env);
+  const server = await new Promise<ServerType>((r) => { const s = serve({ fetch: rt.app.fetch, port: 0, hostname: '127.0.0.1' }, () => r(s)); });
+  const port = (server.address() as { port: number }).port;
+  let leaked = -1;
+  try {
+    const users = await Promise.all(Array.from({ length: 10 }, (_, n) => rt.deps.accounts.signup(`conc${n}@example.test`, 'bench password 1')));
+    for (const u of users) {
+      const it = await rt.deps.items.create(u.user.id, { kind: 'note', title: 'glucose diary', text: 'fasting glucose 5.4' });
+      await rt.deps.items.setPermissions(u.user.id, it.id, { shareWithAi: true });
+    }
+    const t0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, n) => {
+        const res = await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { authorization: `Bearer ${users[n % 10].token}`, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'how is my glucose?' }) });
+        const text = await res.text();
+        return res.status === 200 && text.includes('event: done') && !text.includes('event: error');
+      }),
+    );
+    const ok = results.filter(Boolean).length;
+    console.log(`50 concurrent chat streams (${dockerOk ? 'Docker pool, test image, 4 containers max, rotation every 10' : 'external backend: no Docker test image here'}): ${ok}/50 completed without error in ${((performance.now() - t0) / 1000).toFixed(1)} s ${ok === 50 ? 'PASS' : 'FAIL'}`);
+  } finally {
+    server.close();
+    await rt.close();
+    if (dockerOk) {
+      leaked = (await docker.listContainers({ all: true, filters: { label: [`context-vault.pool=${instance}`] } })).length;
+      console.log(`containers left after shutdown: ${leaked} (target 0) ${leaked === 0 ? 'PASS' : 'FAIL'}`);
+      await docker.getNetwork(`cv-${instance}`).remove().catch(() => undefined);
+    }
+    await model?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await retrievalBench();
+await ttftBench();
+await concurrencyBench();
