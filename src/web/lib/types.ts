@@ -114,6 +114,8 @@ export interface Job {
 }
 
 export interface Integration {
+  /** Where its routes live: /api/integrations (SMART on FHIR) or /api/wearables (wearable APIs). */
+  base?: string;
   provider?: string;
   id?: string;
   name?: string;

@@ -5,7 +5,7 @@ import { useSession } from '../lib/session.tsx';
 import type { Integration } from '../lib/types.ts';
 import { ErrorNote, Spinner, Status } from '../lib/ui.tsx';
 import { FileImport } from './file-import.tsx';
-import { IntegrationCard, connectError, keyOf, nameOf } from './integration-card.tsx';
+import { IntegrationCard, baseOf, connectError, keyOf, nameOf } from './integration-card.tsx';
 
 /** Record sources: SMART on FHIR providers (Epic…), wearable APIs, and file imports. */
 export function ConnectionsScreen() {
@@ -19,21 +19,32 @@ export function ConnectionsScreen() {
   const [jobs, setJobs] = useState<Record<string, string>>(landed && search.get('jobId') ? { [landed]: search.get('jobId')! } : {});
   const [status, setStatus] = useState('');
 
-  const load = () =>
-    api<{ integrations?: Integration[] } | Integration[]>('GET', '/api/integrations').then(
-      (r) => setList(Array.isArray(r) ? r : (r.integrations ?? [])),
-      (e) => {
-        if (e instanceof ApiError && e.status === 404) setUnavailable(true);
-        else setError(e);
-        setList([]);
-      },
-    );
+  // Health-record providers and wearable APIs live under two prefixes; a missing one (404) is just empty.
+  const fetchList = async (base: string, field: 'integrations' | 'providers', kind?: string): Promise<Integration[] | null> => {
+    try {
+      const r = await api<Record<string, Integration[]>>('GET', base);
+      return (r[field] ?? []).map((i) => ({ ...i, base, ...(kind && !i.kind ? { kind } : {}) }));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  };
+  const load = async () => {
+    try {
+      const [fhir, wearables] = await Promise.all([fetchList('/api/integrations', 'integrations'), fetchList('/api/wearables', 'providers', 'wearable')]);
+      setUnavailable(fhir === null && wearables === null);
+      setList([...(fhir ?? []), ...(wearables ?? [])]);
+    } catch (e) {
+      setError(e);
+      setList([]);
+    }
+  };
   useEffect(() => void load(), []);
 
   const sync = async (i: Integration) => {
     setError(null);
     try {
-      const r = await api<{ jobId: string }>('POST', `/api/integrations/${encodeURIComponent(keyOf(i))}/sync`);
+      const r = await api<{ jobId: string }>('POST', `${baseOf(i)}/${encodeURIComponent(keyOf(i))}/sync`);
       setJobs({ ...jobs, [keyOf(i)]: r.jobId });
     } catch (e) {
       setError(e);
@@ -43,7 +54,7 @@ export function ConnectionsScreen() {
   const disconnect = async (i: Integration) => {
     if (!confirm(`Disconnect ${nameOf(i)}? Records already imported stay in your vault.`)) return;
     try {
-      await api('DELETE', `/api/integrations/${encodeURIComponent(keyOf(i))}`);
+      await api('DELETE', `${baseOf(i)}/${encodeURIComponent(keyOf(i))}`);
       const { [keyOf(i)]: _gone, ...rest } = jobs;
       setJobs(rest);
       setStatus(`${nameOf(i)} disconnected.`);
@@ -68,7 +79,10 @@ export function ConnectionsScreen() {
       {list === null ? <Spinner /> : null}
       {unavailable ? <p class="empty">Account connections are not available on this server yet. You can still import files below.</p> : null}
       {list && !list.length && !unavailable ? (
-        <p class="empty">No providers are configured on this server. Its operator can enable Epic (EPIC_CLIENT_ID) or another SMART on FHIR provider (SMART_PROVIDERS).</p>
+        <p class="empty">
+          No providers are configured on this server. Its operator can enable Epic (EPIC_CLIENT_ID), another SMART on FHIR provider (SMART_PROVIDERS) or a
+          wearable API (e.g. OURA_CLIENT_ID).
+        </p>
       ) : null}
       {list?.length ? (
         <ul class="integrations">

@@ -8,6 +8,9 @@ export const nameOf = (i: Integration) => i.name ?? humanize(keyOf(i));
 const statusOf = (i: Integration) => i.status ?? (i.connected ? 'connected' : 'not_connected');
 
 const KINDS: Record<string, string> = { 'smart-on-fhir': 'Health records (SMART on FHIR)', wearable: 'Wearable' };
+
+/** The route prefix of an integration's connect / sync / disconnect. */
+export const baseOf = (i: Integration) => i.base ?? '/api/integrations';
 const ERRORS: Record<string, string> = {
   access_denied: 'you declined access at the provider',
   not_signed_in: 'your session had ended; sign in and try again',
@@ -31,7 +34,7 @@ export function IntegrationCard(props: { i: Integration; jobId?: string; onSync(
   const reconnect = status === 'needs_reconnect' || status === 'reauthorize';
   // A full-page navigation: the gateway answers 302 to the provider's sign-in page.
   const connectLink = (label: string) => (
-    <a class="button primary" href={`/api/integrations/${encodeURIComponent(key)}/connect`} aria-label={`${label} ${nameOf(i)}`}>
+    <a class="button primary" href={`${baseOf(i)}/${encodeURIComponent(key)}/connect`} aria-label={`${label} ${nameOf(i)}`}>
       {label}
     </a>
   );
