@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { vi } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
@@ -73,20 +75,33 @@ export interface LiveGateway {
   close(): Promise<void>;
 }
 
-/** The real gateway (PGlite) listening on 127.0.0.1 with a random port. */
+/**
+ * The real gateway (PGlite) listening on 127.0.0.1 with a random port. The socket is bound
+ * first so PUBLIC_URL (OAuth redirect URIs) can name the real address.
+ */
 export async function startGateway(env: Record<string, string> = {}, opts: Parameters<typeof createTestRuntime>[1] = {}): Promise<LiveGateway> {
   await ensureWebBuild();
-  const rt = await createTestRuntime(env, opts);
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let rt: TestRuntime;
+  try {
+    rt = await createTestRuntime({ PUBLIC_URL: url, ...env }, opts);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  handler = getRequestListener(rt.app.fetch);
   await rt.deps.jobs.start();
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: rt.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const addr = server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {
     rt,
     url,
     async close() {
+      server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await rt.destroy();
     },

@@ -10,6 +10,9 @@ const run = browserAvailable();
 // the Epic test runs once that connector is part of this tree.
 const HARNESS = fileURLToPath(new URL('../fhir/support/harness.ts', import.meta.url));
 const harness = existsSync(HARNESS) ? await import(HARNESS) : null;
+// Likewise the wearable connector's fake Oura (OAuth + API v2 on loopback).
+const FAKE_OURA = fileURLToPath(new URL('../wearables/fake-oura.ts', import.meta.url));
+const fakeOura = existsSync(FAKE_OURA) ? await import(FAKE_OURA) : null;
 const SYNTHEA_BUNDLE = fileURLToPath(new URL('../../../../shared/fixtures/fhir/synthea/synthea_Carl856_Powlowski563_49e4037a-b643-4acf-bbfe-e29ca79b97a1.json', import.meta.url));
 const APPLE_EXPORT = fileURLToPath(new URL('../../../../shared/fixtures/wearables/apple-health/v3-full-11k-records.xml', import.meta.url));
 
@@ -158,6 +161,47 @@ describe.skipIf(!run)('web client: file imports in Chromium', () => {
     const job = form.locator('.job');
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 120_000 }).toBe('succeeded');
     await expect.poll(async () => Number(await page.getByTestId('total-count').textContent())).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    await ctx.close();
+  });
+});
+
+describe.skipIf(!run || !fakeOura)('web client: connect a wearable API (Oura) in Chromium', () => {
+  let oura: any;
+  let gw: LiveGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    oura = await fakeOura!.startFakeOura();
+    [gw, browser] = await Promise.all([
+      startGateway({ OURA_CLIENT_ID: oura.clientId, OURA_CLIENT_SECRET: oura.clientSecret, OURA_API_URL: oura.url, OURA_AUTHORIZE_URL: `${oura.url}/oauth/authorize` }),
+      launchBrowser(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await oura?.close();
+  });
+
+  it('connect → Oura approves → back with the first sync → daily records in the vault → disconnect', async () => {
+    const { ctx, problems } = await newContext(browser, gw.url, PHONE);
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await signUp(page, 'oura-user@example.test');
+    await nav(page, 'Connections');
+    const card = page.locator('li.integration[data-provider="oura"]');
+    await card.waitFor();
+    expect(await card.textContent()).toContain('Wearable');
+    await card.getByRole('link', { name: 'Connect Oura' }).click();
+    await page.waitForURL(/\/connections\?connected=oura&jobId=/);
+    await page.getByText('Oura is connected.').waitFor();
+    await expect.poll(() => card.locator('.job').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    await expect.poll(() => card.getAttribute('data-status')).toBe('connected');
+    await expect.poll(async () => Number(await page.getByTestId('total-count').textContent())).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'connections-oura-phone.png'), fullPage: true });
+    await card.getByRole('button', { name: 'Disconnect Oura' }).click();
+    await expect.poll(() => card.getAttribute('data-status')).toBe('not_connected');
     expect(problems).toEqual([]);
     await ctx.close();
   });
