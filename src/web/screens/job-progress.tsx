@@ -53,7 +53,7 @@ export function JobProgress(props: { jobId: string; label: string; onFinished?(j
   const done = job?.status === 'succeeded';
   const failed = job?.status === 'failed';
   const label = `${props.label}: ${
-    !job ? 'starting…' : done ? 'done' : failed ? 'failed' : job.status === 'queued' ? 'waiting to start' : total ? `${amount(p!.done, unit)} of ${amount(total, unit)}` : amount(p?.done ?? 0, unit)
+    !job ? 'starting…' : done ? 'done' : failed ? 'failed' : job.status === 'queued' ? 'waiting to start' : !p?.done && !total ? 'starting…' : total ? `${amount(p!.done, unit)} of ${amount(total, unit)}` : amount(p?.done ?? 0, unit)
   }`;
   return (
     <div class="job" data-status={job?.status ?? 'loading'}>
