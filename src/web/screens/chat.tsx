@@ -211,8 +211,10 @@ export function ChatScreen(props: { conversationId?: string }) {
             placeholder="Ask about your records…"
             value={input}
             onInput={(e: Event) => setInput((e.target as HTMLTextAreaElement).value)}
+            aria-describedby="composer-keys"
             onKeyDown={(e: KeyboardEvent) => {
               if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) send(e);
+              if (e.key === 'Escape' && streaming) stop();
             }}
           />
           {streaming ? (
@@ -225,7 +227,10 @@ export function ChatScreen(props: { conversationId?: string }) {
             </button>
           )}
         </form>
-        <p class="fineprint">Answers come from a local model that sees only the records you share with it.</p>
+        <p class="fineprint">
+          <span id="composer-keys">Enter sends, Shift+Enter adds a line, Escape stops an answer.</span> Answers come from a local model that sees only the records you
+          share with it.
+        </p>
       </section>
     </div>
   );

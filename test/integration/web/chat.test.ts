@@ -79,7 +79,8 @@ describe.skipIf(!run)('web client: chat in Chromium against the real gateway and
     expect(await slow.getAttribute('data-state')).toBe('streaming');
     const partial = (await answerText(page)).length;
     await expect.poll(async () => (await answerText(page)).length).toBeGreaterThan(partial);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    // Escape in the question box stops it, as the Stop button does.
+    await page.getByLabel('Ask about your records').press('Escape');
     await expect.poll(() => slow.getAttribute('data-state')).toBe('stopped');
     await slow.getByText('Stopped.').waitFor();
     const stoppedAt = (await answerText(page)).length;
@@ -175,6 +176,13 @@ describe.skipIf(!run)('web client: chat in Chromium against the real gateway and
     await lastAnswer(page).getByRole('alert').waitFor();
     // A retry replaces the failed answer rather than piling up messages.
     expect(await page.locator('li.msg').count()).toBe(before);
+
+    // The Stop button (on a phone) ends a long answer.
+    await ask(page, 'Tell me more about the knee MRI [[slow]]');
+    await expect.poll(() => answerText(page)).toContain('From your records');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => lastAnswer(page).getAttribute('data-state')).toBe('stopped');
+    expect(await page.getByRole('button', { name: 'Send' }).count()).toBe(1);
     expect(problems).toEqual([]);
     await ctx.close();
   });
