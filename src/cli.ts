@@ -67,6 +67,32 @@ const commands: Record<string, { help: string; run: Command }> = {
       return r.unreadable ? 1 : 0;
     },
   },
+  import: {
+    help: 'import apple-health <file> --user <email>   import an Apple Health export (zip or xml)',
+    async run(config, args) {
+      const { importAppleHealthCli } = await import('./connectors/apple-health/cli.ts');
+      return importAppleHealthCli(config, args);
+    },
+  },
+  models: {
+    help: 'models pull                fetch CHAT_MODEL/EMBED_MODEL for the docker backend (the one step with network)',
+    async run(config, args) {
+      if (args[0] !== 'pull') {
+        console.error('usage: context-vault models pull');
+        return 2;
+      }
+      const { pullModels, ModelsPullError } = await import('./pool/models-pull.ts');
+      try {
+        const r = await pullModels(config, { onProgress: (line) => process.stdout.write(`${line}\n`) });
+        console.log(`models ready in volume ${r.volume}: ${r.models.join(', ')}`);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof ModelsPullError)) throw e;
+        console.error(`models pull failed: ${e.message}`);
+        return 1;
+      }
+    },
+  },
 };
 
 async function readStdin(): Promise<string> {

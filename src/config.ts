@@ -67,6 +67,8 @@ const schema = z.object({
   POOL_STREAM_IDLE_MS: int(100, 3_600_000).default(120_000),
   POOL_START_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   POOL_CONNECT: z.enum(['ip', 'name']).default('ip'),
+  POOL_MODELS_VOLUME: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).optional(),
+  POOL_PULL_NETWORK: z.string().min(1).default('bridge'),
   SMART_PROVIDERS: z
     .string()
     .optional()
@@ -88,6 +90,8 @@ const schema = z.object({
   FHIR_BUNDLE_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   OURA_CLIENT_ID: z.string().min(1).optional(),
   OURA_CLIENT_SECRET: z.string().min(1).optional(),
+  OURA_API_URL: z.string().url().default('https://api.ouraring.com'),
+  OURA_AUTHORIZE_URL: z.string().url().default('https://cloud.ouraring.com/oauth/authorize'),
   WITHINGS_CLIENT_ID: z.string().min(1).optional(),
   WITHINGS_CLIENT_SECRET: z.string().min(1).optional(),
 });

@@ -23,6 +23,7 @@ import { ChatService } from './chat/chat-service.ts';
 import { createModelPool, poolHealthCheck } from './pool/create-model-pool.ts';
 import type { ModelPool } from './pool/model-pool.ts';
 import { registerConnectors } from './connectors/register.ts';
+import { wireWearables } from './connectors/wearables-module.ts';
 
 export interface Runtime {
   deps: AppDeps;
@@ -98,6 +99,7 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
   const chat = new ChatService({ pool, retriever, audit, conversations, items, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
+  wireWearables(deps, keys);
   // The web client. Its SPA fallback passes /api, /v1, /health and /metrics on, so mount order does not matter.
   deps.mounts!.push({ path: '/', app: webRoutes() });
   const app = createApp(deps);

@@ -76,6 +76,9 @@ async function handleChat(req, res, body) {
     tokens = tokens.slice(0, 300);
     delay = 20;
   }
+  // Like Ollama, options.num_predict caps the answer's length.
+  const numPredict = Number(body.options?.num_predict);
+  if (numPredict > 0) tokens = tokens.slice(0, numPredict);
   const promptCount = messages.reduce((n, m) => n + words(m?.content).length, 0);
   const finalFields = () => {
     const total = Number(process.hrtime.bigint() - started);

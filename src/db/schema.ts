@@ -191,6 +191,41 @@ export interface ImportUploadsTable {
   created_at: CreatedAt;
 }
 
+/** Sealed day batch of wearable samples (see migration 2026-11-22T20-wearables). */
+export interface WearableBatchesTable {
+  user_id: string;
+  source: string;
+  metric: string;
+  day: string;
+  unit: string;
+  sample_count: number;
+  first_at: Timestamp;
+  last_at: Timestamp;
+  samples_enc: Buffer;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface WearableConnectionsTable {
+  user_id: string;
+  provider: string;
+  tokens_enc: Buffer;
+  scope: string | null;
+  access_expires_at: Timestamp | null;
+  synced_through: string | null;
+  last_sync_at: Timestamp | null;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface WearableOauthStatesTable {
+  state_hash: string;
+  user_id: string;
+  provider: string;
+  verifier_enc: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   user_keys: UserKeysTable;
@@ -207,4 +242,7 @@ export interface Database {
   oauth_states: OauthStatesTable;
   server_keys: ServerKeysTable;
   import_uploads: ImportUploadsTable;
+  wearable_batches: WearableBatchesTable;
+  wearable_connections: WearableConnectionsTable;
+  wearable_oauth_states: WearableOauthStatesTable;
 }

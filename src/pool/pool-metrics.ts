@@ -37,6 +37,11 @@ export class PoolMetrics {
       new Gauge({ name: 'model_pool_containers', help: 'Model containers by state.', labelNames: ['state'], registers }),
     );
   }
+
+  /** Sets the containers gauge from the pool's counts by state. */
+  setContainers(counts: Record<string, number>): void {
+    for (const [state, n] of Object.entries(counts)) this.containers.set({ state }, n);
+  }
 }
 
 /** A registry holds one metric per name; a second pool on the same registry shares it. */

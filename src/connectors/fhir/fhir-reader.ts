@@ -125,7 +125,9 @@ export class FhirReader {
         if (this.o.signal?.aborted) throw this.o.signal.reason;
         const err = e as KitError;
         const status = err.response?.status;
-        if (status === 401 && !refreshed) {
+        if (status === 401) {
+          // A token refused right after a refresh will not get better type by type: stop the sync.
+          if (refreshed) throw new Error(`${what}: the server refuses the access token even after a refresh`);
           refreshed = true;
           token = await this.o.tokens.refresh();
           continue;

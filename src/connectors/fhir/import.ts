@@ -2,7 +2,7 @@ import type { ImportItem, ItemService } from '../../vault/items.ts';
 import { arr, isObj, str, type Json } from './map/datatypes.ts';
 import { sensitivityOf } from './map/sensitivity.ts';
 import { summarize, type SummaryContext } from './map/summarize.ts';
-import { R4_RESOURCE_TYPES } from './resource-types.ts';
+import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES } from './resource-types.ts';
 
 export interface FhirImportResult {
   inserted: number;
@@ -124,7 +124,7 @@ export async function importFhirResources(
       warn(`server said: ${describeOutcome(r)}`);
       continue;
     }
-    if (typeof type !== 'string' || !R4_RESOURCE_TYPES.has(type) || NOT_RECORDS.has(type)) {
+    if (typeof type !== 'string' || !(R4_RESOURCE_TYPES.has(type) || LEGACY_RESOURCE_TYPES.has(type)) || NOT_RECORDS.has(type)) {
       counts.skipped++;
       warn(typeof type === 'string' && /^[A-Za-z]{1,64}$/.test(type) ? `skipped a resource of unknown type ${type}` : 'skipped an object without a valid resourceType');
       continue;

@@ -24,3 +24,9 @@ export const R4_RESOURCE_TYPES: ReadonlySet<string> = new Set(
     'TerminologyCapabilities TestReport TestScript ValueSet VerificationResult VisionPrescription'
   ).split(' '),
 );
+
+/**
+ * DSTU2 / STU3 record types still served by older endpoints (Apple Health's clinical records
+ * are often DSTU2): accepted and summarised like their R4 successors.
+ */
+export const LEGACY_RESOURCE_TYPES: ReadonlySet<string> = new Set(['MedicationOrder', 'DiagnosticOrder', 'ProcedureRequest', 'ReferralRequest']);

@@ -24,6 +24,8 @@ export interface IntegrationView {
   name: string;
   kind: 'smart-on-fhir';
   status: 'not_connected' | 'connected' | 'needs_reconnect';
+  /** Where the web client navigates (top-level) to connect or reconnect. */
+  connectUrl: string;
   scopes: string[];
   lastSyncAt: string | null;
   lastSyncJobId: string | null;
@@ -65,6 +67,7 @@ export class SmartConnector {
         name: p.name,
         kind: 'smart-on-fhir',
         status: !r || r.status === 'disconnected' ? 'not_connected' : r.status,
+        connectUrl: `/api/integrations/${p.id}/connect`,
         scopes: r?.scopes ? r.scopes.split(/\s+/).filter(Boolean) : [],
         lastSyncAt: iso(r?.last_sync_at),
         lastSyncJobId: r?.last_sync_job_id ?? null,

@@ -110,6 +110,8 @@ export function fhirSyncJob(deps: { store: ConnectionStore; connector: SmartConn
       } finally {
         total.requests = reader.requests;
       }
+      const stored = total.inserted + total.updated + total.unchanged;
+      ctx.progress(stored, stored, 'resources');
       await deps.store.recordSync(conn.id, { finishedAt: new Date(), error: null });
       deps.log.info({ connectionId: conn.id, requests: total.requests, inserted: total.inserted, updated: total.updated, unchanged: total.unchanged }, 'fhir sync finished');
       return total;

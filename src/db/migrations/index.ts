@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026-11-22T00-foundation.ts';
 import * as connections from './2026-11-22T10-connections.ts';
+import * as wearables from './2026-11-22T20-wearables.ts';
 import * as chat from './2026-11-22T30-chat.ts';
 import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 
@@ -8,6 +9,7 @@ import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-foundation': foundation,
   '2026-11-22T10-connections': connections,
+  '2026-11-22T20-wearables': wearables,
   '2026-11-22T30-chat': chat,
   '2026-11-22T31-retrieval-indexes': retrievalIndexes,
 };

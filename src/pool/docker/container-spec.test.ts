@@ -43,4 +43,9 @@ describe('modelContainerSpec', () => {
   it('is labelled with the pool instance and owner', () => {
     expect(spec.Labels).toMatchObject({ [LABEL_POOL]: 'x', [LABEL_OWNER]: 'o1' });
   });
+  it('mounts a models volume read-only, and nothing else', () => {
+    const withVolume = modelContainerSpec({ image: 'i', name: 'n', instance: 'x', owner: 'o', network: 'net', memoryMb: 256, cpus: 1, pidsLimit: 64, home: '/root', modelsVolume: 'weights' });
+    expect(withVolume.HostConfig!.Mounts).toEqual([{ Type: 'volume', Source: 'weights', Target: '/models', ReadOnly: true }]);
+    expect(withVolume.Env).toContain('OLLAMA_MODELS=/models');
+  });
 });

@@ -20,7 +20,12 @@ export interface ModelContainerSpecInput {
   pidsLimit: number;
   /** The image's HOME, where Ollama writes its key at start: a tmpfs like every writable path. */
   home: string;
+  /** A named volume holding the weights (from `models pull`), mounted read-only at /models. */
+  modelsVolume?: string;
 }
+
+/** Where a models volume is mounted (OLLAMA_MODELS points there). */
+export const MODELS_DIR = '/models';
 
 /**
  * The create options of one model container (DESIGN.md invariant 8): read-only root, tmpfs for
@@ -46,6 +51,7 @@ export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateO
       'OLLAMA_NOPRUNE=1',
       `HOME=${s.home}`,
       'OLLAMA_TMPDIR=/tmp',
+      ...(s.modelsVolume ? [`OLLAMA_MODELS=${MODELS_DIR}`] : []),
     ],
     Labels: { [LABEL_POOL]: s.instance, [LABEL_OWNER]: s.owner, [LABEL_ROLE]: 'model' },
     ExposedPorts: {},
@@ -54,7 +60,7 @@ export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateO
       ReadonlyRootfs: true,
       Tmpfs: tmpfs,
       Binds: [],
-      Mounts: [],
+      Mounts: s.modelsVolume ? [{ Type: 'volume', Source: s.modelsVolume, Target: MODELS_DIR, ReadOnly: true }] : [],
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
       Privileged: false,

@@ -1,40 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
 import { PoolSaturatedError, PoolUnavailableError, type ModelLease, type ModelPool, type PoolHealth } from '../model-pool.ts';
-import { OllamaLease, type LeaseOutcome } from '../ollama-lease.ts';
+import type { LeaseOutcome } from '../ollama-lease.ts';
 import type { PoolMetrics } from '../pool-metrics.ts';
-import { MODEL_PORT } from './container-spec.ts';
+import { waitForWarm } from '../wait-warm.ts';
+import { dockerPoolHealth } from './docker-pool-health.ts';
+import { keepAliveFor, launchModelContainer, prepareEngine } from './launch.ts';
+import { EngineLiveness } from './engine-liveness.ts';
 import { LeaseQueue } from './lease-queue.ts';
 import { ModelEngine } from './model-engine.ts';
-import { waitForOllama, warmUp } from './readiness.ts';
-
-type PoolConfig = Pick<
-  Config,
-  | 'POOL_IMAGE' | 'POOL_MIN_WARM' | 'POOL_MAX_CONTAINERS' | 'POOL_MAX_REQUESTS' | 'POOL_MAX_AGE_S' | 'POOL_MEMORY_MB'
-  | 'POOL_CPUS' | 'POOL_PIDS_LIMIT' | 'POOL_NETWORK' | 'POOL_QUEUE_MAX' | 'POOL_LEASE_TIMEOUT_MS' | 'POOL_INSTANCE'
-  | 'POOL_STREAM_IDLE_MS' | 'POOL_START_TIMEOUT_MS' | 'POOL_CONNECT' | 'CHAT_MODEL' | 'EMBED_MODEL'
->;
+import type { PoolConfigView } from './pool-config.ts';
+import { countSlots, leaseSlot, pickSlot, planCapacity, type Slot } from './slots.ts';
 
 export interface DockerModelPoolOptions {
   docker: Docker;
-  config: PoolConfig;
+  config: PoolConfigView;
   log: Logger;
   metrics?: PoolMetrics;
-}
-
-/** One model container. `userId` binds it to the one user it may ever serve. */
-interface Slot {
-  name: string;
-  containerId?: string;
-  host?: string;
-  state: 'starting' | 'ready' | 'busy';
-  userId?: string;
-  requests: number;
-  createdAt: number;
-  lastUsedAt: number;
-  lease?: OllamaLease;
 }
 
 const ENGINE_DOWN = 'The Docker engine is not reachable, so no model container can run; try again shortly.';
@@ -56,7 +39,6 @@ export class DockerModelPool implements ModelPool {
   private readonly log: Logger;
   private home = '/root';
   private initialized = false;
-  private engineUp = true;
   private closed = false;
   private blocked: string | undefined;
   private createdNetwork = false;
@@ -64,8 +46,7 @@ export class DockerModelPool implements ModelPool {
   private nextStartAt = 0;
   private models: { chat: boolean | null; embed: boolean | null } = { chat: null, embed: null };
   private stopWatching: (() => void) | undefined;
-  private tick: NodeJS.Timeout | undefined;
-  private ticks = 0;
+  private readonly liveness: EngineLiveness;
   private holdMsAvg = 2000;
 
   constructor(private readonly opts: DockerModelPoolOptions) {
@@ -73,12 +54,16 @@ export class DockerModelPool implements ModelPool {
     this.engine = new ModelEngine(opts.docker, this.instance, this.owner);
     this.queue = new LeaseQueue(opts.config.POOL_QUEUE_MAX);
     this.log = opts.log.child({ pool: this.instance });
+    this.liveness = new EngineLiveness(this.engine, { onDown: () => this.onEngineDown(), onUp: () => this.recover(), onTick: () => this.onTick() });
+  }
+
+  private get engineUp(): boolean {
+    return this.liveness.up;
   }
 
   /** Reaps containers of previous processes, checks the image, ensures the network, then warms up in the background. */
   async start(): Promise<void> {
-    this.tick = setInterval(() => void this.onTick(), 1000);
-    this.tick.unref();
+    this.liveness.start();
     await this.initialize();
   }
 
@@ -101,80 +86,53 @@ export class DockerModelPool implements ModelPool {
   }
 
   async health(): Promise<PoolHealth> {
-    const c = this.counts();
-    const detail = this.closed
-      ? 'shutting down'
-      : !this.engineUp
-        ? 'the Docker engine is not reachable'
-        : this.blocked ?? (this.initialized ? `ephemeral containers of ${this.opts.config.POOL_IMAGE} on internal network ${this.opts.config.POOL_NETWORK}` : 'starting');
-    return {
-      ok: !this.closed && this.engineUp && !this.blocked && this.initialized && this.models.chat !== false,
-      backend: 'docker',
-      ephemeral: true,
-      warm: c.warm,
-      busy: c.busy,
-      starting: c.starting,
-      queued: this.queue.length,
-      chatModel: { name: this.opts.config.CHAT_MODEL, present: this.models.chat },
-      embedModel: { name: this.opts.config.EMBED_MODEL, present: this.models.embed },
-      detail,
-      ...{ idle: c.idle, engine: this.engineUp ? 'up' : 'down' },
-    };
+    const { closed, engineUp, initialized, blocked, models } = this;
+    return dockerPoolHealth({ closed, engineUp, initialized, blocked, models, counts: this.counts(), queued: this.queue.length }, this.opts.config);
   }
 
-  /** Resolves once POOL_MIN_WARM containers are ready (tests and benchmarks). */
-  async waitUntilWarm(timeoutMs = 60_000, count = this.opts.config.POOL_MIN_WARM): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.counts().warm < count) {
-      if (Date.now() > deadline) throw new Error(`pool not warm after ${timeoutMs} ms (${JSON.stringify(this.counts())}, ${this.blocked ?? ''})`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  /** Resolves once POOL_MIN_WARM (or `count`) containers are warm. */
+  waitUntilWarm(timeoutMs = 60_000, count = this.opts.config.POOL_MIN_WARM): Promise<void> {
+    return waitForWarm(this, count, timeoutMs);
   }
 
   /** Removes every container of this process; waits for starts in flight so none survives. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.tick);
+    this.liveness.stop();
     this.stopWatching?.();
     this.queue.rejectAll(() => new PoolUnavailableError('The model pool is shutting down.'));
     for (const s of this.slots.values()) s.lease?.kill('The model pool is shutting down.');
     await Promise.allSettled([...this.pending]);
-    const ids = [...this.slots.values()].map((s) => s.containerId).filter((id): id is string => !!id);
     this.slots.clear();
-    await Promise.allSettled(ids.map((id) => this.engine.remove(id)));
-    const left = await this.engine.removeOwn().catch(() => 0);
-    if (left) this.log.warn({ removed: left }, 'removed model containers left after close');
+    // Every container this process labelled, whether or not the pool still tracked it.
+    const removed = await this.engine.removeOwn().catch(() => 0);
+    this.log.info({ removed }, 'model pool closed');
     if (this.createdNetwork) await this.engine.removeNetwork(this.opts.config.POOL_NETWORK);
     this.updateGauge();
   }
 
   private async initialize(): Promise<void> {
     try {
-      if (!(await this.engine.ping())) return this.engineDown();
-      const reaped = await this.engine.reapOrphans();
-      if (reaped) this.log.warn({ reaped }, 'removed model containers left by a previous gateway process');
-      const image = await this.engine.imageHome(this.opts.config.POOL_IMAGE);
-      if (!image) {
-        this.blocked = `image ${this.opts.config.POOL_IMAGE} is not present locally (build it, or run \`context-vault models pull\`); images are never pulled at run time`;
+      if (!(await this.engine.ping())) return this.liveness.markDown();
+      const prep = await prepareEngine(this.engine, this.opts.config);
+      if (prep.reaped) this.log.warn({ reaped: prep.reaped }, 'removed model containers left by a previous gateway process');
+      this.createdNetwork ||= prep.createdNetwork;
+      if (prep.blocked) {
+        this.blocked = prep.blocked;
         this.log.error({ image: this.opts.config.POOL_IMAGE }, 'model image missing');
         this.initialized = true;
         return;
       }
-      this.home = image.home;
-      this.createdNetwork = (await this.engine.ensureInternalNetwork(this.opts.config.POOL_NETWORK)) || this.createdNetwork;
+      this.home = prep.home;
       this.stopWatching?.();
-      this.stopWatching = await this.engine.watchDeaths(
-        (id) => this.onContainerDied(id),
-        () => void this.checkEngine(),
-      );
+      this.stopWatching = await this.engine.watchDeaths((id) => this.onContainerDied(id), () => void this.checkEngine());
       this.blocked = undefined;
       this.initialized = true;
-      this.engineUp = true;
       this.maintain();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'model pool initialisation failed');
-      if (!(await this.engine.ping())) return this.engineDown();
+      if (!(await this.engine.ping())) return this.liveness.markDown();
       this.blocked = (e as Error).message;
       this.initialized = true;
     }
@@ -182,31 +140,16 @@ export class DockerModelPool implements ModelPool {
 
   /** A ready container for `userId`: its own idle one first, else an unbound warm one. */
   private take(userId: string): ModelLease | undefined {
-    let pick: Slot | undefined;
-    for (const s of this.slots.values()) {
-      if (s.state !== 'ready') continue;
-      if (s.userId === userId) {
-        pick = s;
-        break;
-      }
-      if (!s.userId && !pick) pick = s;
-    }
-    if (!pick) return undefined;
-    const slot = pick;
-    slot.state = 'busy';
-    slot.userId = userId;
-    slot.requests++;
-    const leasedAt = performance.now();
-    const lease = new OllamaLease(slot.name, userId, {
-      host: slot.host!,
+    const slot = pickSlot(this.slots.values(), userId);
+    if (!slot) return undefined;
+    const lease = leaseSlot(slot, userId, {
       idleTimeoutMs: this.opts.config.POOL_STREAM_IDLE_MS,
-      keepAlive: `${this.opts.config.POOL_MAX_AGE_S + 60}s`,
-      onRelease: async (outcome) => {
-        this.holdMsAvg = this.holdMsAvg * 0.8 + (performance.now() - leasedAt) * 0.2;
+      keepAlive: keepAliveFor(this.opts.config),
+      onRelease: (outcome, heldMs) => {
+        this.holdMsAvg = this.holdMsAvg * 0.8 + heldMs * 0.2;
         this.onRelease(slot, outcome);
       },
     });
-    slot.lease = lease;
     // Taking a warm container may leave fewer than POOL_MIN_WARM: replace it off the request path.
     queueMicrotask(() => this.maintain());
     this.updateGauge();
@@ -241,9 +184,8 @@ export class DockerModelPool implements ModelPool {
   }
 
   private onContainerDied(containerId: string): void {
-    for (const s of this.slots.values()) {
-      if (s.containerId === containerId) return this.retire(s, 'died');
-    }
+    const slot = [...this.slots.values()].find((s) => s.containerId === containerId);
+    if (slot) this.retire(slot, 'died');
   }
 
   /** Serves waiters from ready containers, then starts containers (or evicts idle ones) as needed. */
@@ -255,27 +197,10 @@ export class DockerModelPool implements ModelPool {
   private maintain(): void {
     if (this.closed || !this.engineUp || this.blocked || !this.initialized) return;
     const c = this.opts.config;
-    const counts = this.counts();
-    const total = this.slots.size;
-    const waiting = this.queue.length;
-    // Unbound containers (ready or starting) should cover the warm target plus everyone waiting.
-    const want = c.POOL_MIN_WARM + waiting - counts.warm - counts.starting;
-    let room = c.POOL_MAX_CONTAINERS - total;
-    if (want > room && waiting > 0) {
-      // At the cap with people waiting: idle containers bound to users not in the queue make room.
-      const waitingUsers = new Set(this.queue.users());
-      const idle = [...this.slots.values()]
-        .filter((s) => s.state === 'ready' && s.userId && !waitingUsers.has(s.userId))
-        .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-      for (const s of idle.slice(0, Math.min(want, waiting) - room)) {
-        this.retire(s, 'evicted', false);
-        room++;
-      }
-    }
-    const toStart = Math.min(want, room);
-    if (toStart <= 0) return;
-    if (Date.now() < this.nextStartAt) return; // backing off after failed starts; the tick retries
-    for (let i = 0; i < toStart; i++) this.track(this.startOne());
+    const plan = planCapacity({ slots: [...this.slots.values()], waitingUsers: this.queue.users(), minWarm: c.POOL_MIN_WARM, max: c.POOL_MAX_CONTAINERS });
+    for (const s of plan.evict) this.retire(s, 'evicted', false);
+    if (plan.start <= 0 || Date.now() < this.nextStartAt) return; // backing off after failed starts: the tick retries
+    for (let i = 0; i < plan.start; i++) this.track(this.startOne());
   }
 
   private async startOne(): Promise<void> {
@@ -287,14 +212,8 @@ export class DockerModelPool implements ModelPool {
     const t0 = performance.now();
     const gone = () => this.closed || this.slots.get(name) !== slot;
     try {
-      const started = await this.engine.startContainer(
-        { image: c.POOL_IMAGE, name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: this.home },
-        (id) => (slot.containerId = id),
-      );
-      slot.host = `http://${c.POOL_CONNECT === 'name' ? name : started.ip}:${MODEL_PORT}`;
-      const deadline = Date.now() + c.POOL_START_TIMEOUT_MS;
-      await waitForOllama(slot.host, deadline, gone);
-      const warm = await warmUp(slot.host, { chat: c.CHAT_MODEL, embed: c.EMBED_MODEL }, `${c.POOL_MAX_AGE_S + 60}s`, Math.max(1000, deadline - Date.now()));
+      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, cancelled: gone, onCreated: (id) => (slot.containerId = id) });
+      slot.host = host;
       this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
       if (!warm.chatPresent) {
         this.blocked = `the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`;
@@ -322,31 +241,20 @@ export class DockerModelPool implements ModelPool {
     }
   }
 
-  /** Pings the engine; on failure fails every waiter fast and waits for the engine to return. */
+  /** Pings the engine; on failure every waiter fails fast until it returns. */
   private async checkEngine(): Promise<boolean> {
-    if (this.closed) return false;
-    if (await this.engine.ping()) return true;
-    this.engineDown();
-    return false;
+    return !this.closed && (await this.liveness.check());
   }
 
-  private engineDown(): void {
-    if (this.engineUp) this.log.error('the Docker engine is not reachable; model leases fail until it returns');
-    this.engineUp = false;
+  private onEngineDown(): void {
+    this.log.error('the Docker engine is not reachable; model leases fail until it returns');
     this.stopWatching?.();
     this.stopWatching = undefined;
     this.queue.rejectAll(() => new PoolUnavailableError(ENGINE_DOWN));
   }
 
-  /** Age rotation of idle containers, engine liveness and recovery, retries after backoff. */
-  private async onTick(): Promise<void> {
-    if (this.closed) return;
-    this.ticks++;
-    if (!this.engineUp) {
-      if (await this.engine.ping()) await this.recover();
-      return;
-    }
-    if (this.ticks % 3 === 0) await this.checkEngine();
+  /** Age rotation of idle containers and retries after a start backoff. */
+  private onTick(): void {
     const maxAgeMs = this.opts.config.POOL_MAX_AGE_S * 1000;
     for (const s of [...this.slots.values()]) {
       if (s.state === 'ready' && Date.now() - s.createdAt >= maxAgeMs) this.retire(s, 'age');
@@ -356,31 +264,22 @@ export class DockerModelPool implements ModelPool {
 
   /** The engine is back: forget containers that no longer run, then initialise again. */
   private async recover(): Promise<void> {
+    if (this.closed) return;
     const running = new Set((await this.engine.list(true).catch(() => [])).filter((c) => c.State === 'running').map((c) => c.Id));
     for (const s of [...this.slots.values()]) {
       if (s.state !== 'starting' && (!s.containerId || !running.has(s.containerId))) this.retire(s, 'died');
     }
     this.log.info('the Docker engine answers again');
-    this.engineUp = true;
     this.nextStartAt = 0;
     await this.initialize();
   }
 
   private counts() {
-    let warm = 0, idle = 0, busy = 0, starting = 0;
-    for (const s of this.slots.values()) {
-      if (s.state === 'starting') starting++;
-      else if (s.state === 'busy') busy++;
-      else if (s.userId) idle++;
-      else warm++;
-    }
-    return { warm, idle, busy, starting };
+    return countSlots(this.slots.values());
   }
 
   private updateGauge(): void {
-    const g = this.opts.metrics?.containers;
-    if (!g) return;
-    for (const [state, n] of Object.entries(this.counts())) g.set({ state }, n);
+    this.opts.metrics?.setContainers({ ...this.counts() });
   }
 
   private observeWait(lease: ModelLease, started: number): ModelLease {

@@ -26,14 +26,18 @@ export interface WarmResult {
 }
 
 /**
- * Checks which models the container holds and loads the chat model with an empty chat and a
- * long keep_alive, so the first real request does not pay the load time.
+ * Checks which models the container holds, loads the chat model with an empty chat and a long
+ * keep_alive, then primes it with a one-token answer to a fixed, data-free prompt, so the first
+ * real request pays neither the load nor the cold path. `numCtx` must be the one real requests
+ * use: Ollama reloads the model when num_ctx changes.
  */
-export async function warmUp(host: string, models: { chat: string; embed: string }, keepAlive: string, timeoutMs: number): Promise<WarmResult> {
+export async function warmUp(host: string, models: { chat: string; embed: string }, keepAlive: string, numCtx: number, timeoutMs: number): Promise<WarmResult> {
   const names = await fetchModelNames(host, timeoutMs);
   const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
   if (!result.chatPresent) return result;
   const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
-  await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive });
+  const options = { num_ctx: numCtx };
+  await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
+  await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
   return result;
 }

@@ -26,7 +26,7 @@ describe('SMART standalone launch against a real authorization server', () => {
   it('connects Epic, stores tokens encrypted, syncs the recorded record into the vault', async () => {
     const user = await w.rt.signup();
     const before = await w.rt.api('GET', '/api/integrations', { token: user.token });
-    expect(before.body.integrations.find((i: any) => i.provider === 'epic').status).toBe('not_connected');
+    expect(before.body.integrations.find((i: any) => i.provider === 'epic')).toMatchObject({ status: 'not_connected', connectUrl: '/api/integrations/epic/connect', name: 'Epic (MyChart)' });
 
     const landing = await new Browser(w.gateway, user.token).connect('epic');
     expect(landing.params.get('error')).toBeNull();
@@ -45,6 +45,8 @@ describe('SMART standalone launch against a real authorization server', () => {
     const job = await waitForJob(w.rt, user.token, jobId);
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('succeeded');
+    const stored = Object.values(expectedPowellCounts()).reduce((a, b) => a + b, 0);
+    expect(job.progress).toEqual({ done: stored, total: stored, unit: 'resources' });
     expect(w.fhir.unmatched).toEqual([]);
     expect(await countsByKind(user.token, 'epic')).toEqual(expectedPowellCounts());
     expect(job.warnings.some((m: string) => m.startsWith('Observation: categories not offered'))).toBe(true);

@@ -92,3 +92,17 @@ export async function collectText(it: AsyncIterable<{ text: string }>): Promise<
   for await (const c of it) s += c.text;
   return s;
 }
+
+/** Waits until the engine no longer knows the container (removal runs in the background). */
+export async function waitGone(idOrName: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await docker.getContainer(idOrName).inspect();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}

@@ -7,7 +7,7 @@ import { createApp } from '../../../src/gateway/app.ts';
 import type { AppEnv } from '../../../src/gateway/context.ts';
 import { Metrics } from '../../../src/lib/metrics.ts';
 import { createTestRuntime } from '../../helpers/runtime.ts';
-import { cleanup, collectText, describeDocker, docker, ensureTestImage, labelled, makePool, poolConfig } from './docker-env.ts';
+import { cleanup, collectText, describeDocker, docker, ensureTestImage, labelled, makePool, poolConfig, waitGone } from './docker-env.ts';
 
 const ask = [{ role: 'user' as const, content: 'Records: [1] blood pressure 120/80. How am I?' }];
 
@@ -46,8 +46,10 @@ describeDocker('DockerModelPool lifecycle on a real Docker engine', () => {
     expect(ids[3]).not.toBe(ids[0]);
     expect(ids[6]).not.toBe(ids[3]);
     // Retired containers are gone from the engine, not just from the pool.
-    await expect(docker.getContainer(ids[0]).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await waitGone(ids[0])).toBe(true);
     expect(await metrics.registry.getSingleMetricAsString('model_pool_rotations_total')).toMatch(/reason="requests"} 2/);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_container_start_seconds')).toMatch(/model_pool_container_start_seconds_count [3-9]/);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_lease_wait_seconds')).toMatch(/model_pool_lease_wait_seconds_count\{backend="docker"} 7/);
   });
 
   it('gives one container to one user for its whole life', async () => {

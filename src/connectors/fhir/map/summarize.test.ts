@@ -135,4 +135,16 @@ describe('other resource types', () => {
     expect(s.title.length).toBeLessThanOrEqual(300);
     expect(s.text.length).toBeLessThanOrEqual(200_000);
   });
+
+  it('reads DSTU2 records as Apple Health exports them', () => {
+    const order = summarize(
+      { resourceType: 'MedicationOrder', id: 'mo', dateWritten: '2016-04-01', medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361', display: 'Amlodipine 5 MG' }] } },
+      none,
+    );
+    expect(order.title).toBe('Medication: Amlodipine 5 MG, 2016-04-01');
+    expect(order.text).toContain('RxNorm 197361');
+    const allergy = summarize({ resourceType: 'AllergyIntolerance', id: 'a', substance: { text: 'Penicillin' }, onset: '2001-02-03' }, none);
+    expect(allergy.title).toBe('Allergy: Penicillin, 2001-02-03');
+    expect(summarize({ resourceType: 'Immunization', id: 'i', vaccineCode: { text: 'Tdap' }, date: '2015-09-09' }, none).title).toBe('Immunization: Tdap, 2015-09-09');
+  });
 });

@@ -22,13 +22,14 @@ const TEXT_MAX = 200_000;
 /** Where each type keeps its clinical date, in order of preference. */
 const DATE_FIELDS: Record<string, string[]> = {
   Observation: ['effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'issued'],
-  Condition: ['onsetDateTime', 'onsetPeriod', 'recordedDate', 'abatementDateTime'],
-  AllergyIntolerance: ['onsetDateTime', 'onsetPeriod', 'recordedDate', 'lastOccurrence'],
+  Condition: ['onsetDateTime', 'onsetPeriod', 'recordedDate', 'dateRecorded', 'abatementDateTime'],
+  AllergyIntolerance: ['onsetDateTime', 'onsetPeriod', 'onset', 'recordedDate', 'lastOccurrence'],
   MedicationRequest: ['authoredOn'],
+  MedicationOrder: ['dateWritten'],
   MedicationStatement: ['effectiveDateTime', 'effectivePeriod', 'dateAsserted'],
   MedicationAdministration: ['effectiveDateTime', 'effectivePeriod'],
   MedicationDispense: ['whenHandedOver', 'whenPrepared'],
-  Immunization: ['occurrenceDateTime', 'recorded'],
+  Immunization: ['occurrenceDateTime', 'date', 'recorded'],
   Procedure: ['performedDateTime', 'performedPeriod'],
   Encounter: ['period'],
   DiagnosticReport: ['effectiveDateTime', 'effectivePeriod', 'issued'],
@@ -109,9 +110,11 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Criticality', str(r.criticality));
       const reactions = arr(r.reaction).flatMap((x) => (isObj(x) ? arr(x.manifestation).map(conceptText) : [])).filter(Boolean);
       add('Reactions', reactions.join(', ') || undefined);
-      return { head: `Allergy: ${conceptText(r.code) ?? 'unnamed substance'}`, lines };
+      // DSTU2 named the allergen `substance`.
+      return { head: `Allergy: ${conceptText(r.code) ?? conceptText(r.substance) ?? 'unnamed substance'}`, lines };
     }
     case 'MedicationRequest':
+    case 'MedicationOrder':
     case 'MedicationStatement':
     case 'MedicationAdministration':
     case 'MedicationDispense': {
@@ -209,7 +212,7 @@ export function summarize(r: Json, ctx: SummaryContext): Summary {
   const effectiveAt = toIsoInstant(rawDate) ?? null;
   const day = displayDate(rawDate);
   const title = (day && r.resourceType !== 'Patient' ? `${head}, ${day}` : head).slice(0, TITLE_MAX);
-  const codeField = r.resourceType === 'Immunization' ? r.vaccineCode : r.resourceType === 'MedicationRequest' ? r.medicationCodeableConcept : r.code ?? r.type;
+  const codeField = r.resourceType === 'Immunization' ? r.vaccineCode : String(r.resourceType).startsWith('Medication') && r.resourceType !== 'Medication' ? r.medicationCodeableConcept : r.code ?? r.substance ?? r.type;
   const codes = [...new Set([...codeLabels(codeField), ...arr(r.component).flatMap((c) => (isObj(c) ? codeLabels(c.code) : []))])];
   const categories = categoriesOf(r);
   const textLines = [title, ...lines];

@@ -1,0 +1,9 @@
+import type { Config } from '../../config.ts';
+
+/** The configuration the Docker pool reads (a slice of Config, so tests can build it small). */
+export type PoolConfigView = Pick<
+  Config,
+  | 'POOL_IMAGE' | 'POOL_MIN_WARM' | 'POOL_MAX_CONTAINERS' | 'POOL_MAX_REQUESTS' | 'POOL_MAX_AGE_S' | 'POOL_MEMORY_MB'
+  | 'POOL_CPUS' | 'POOL_PIDS_LIMIT' | 'POOL_NETWORK' | 'POOL_QUEUE_MAX' | 'POOL_LEASE_TIMEOUT_MS' | 'POOL_INSTANCE'
+  | 'POOL_STREAM_IDLE_MS' | 'POOL_START_TIMEOUT_MS' | 'POOL_CONNECT' | 'POOL_MODELS_VOLUME' | 'CHAT_MODEL' | 'EMBED_MODEL' | 'NUM_CTX'
+>;
