@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'hono/jsx/dom';
 import { ApiError } from '../lib/api.ts';
 import { formatDate, kindLabel } from '../lib/format.ts';
 import { Markdown } from '../lib/markdown-view.tsx';
@@ -80,9 +81,28 @@ function NothingShared() {
   );
 }
 
+/** Seconds left of a Retry-After wait, counting down once a second. */
+function useCountdown(seconds: number | undefined): number {
+  const [left, setLeft] = useState(seconds ?? 0);
+  useEffect(() => {
+    setLeft(seconds ?? 0);
+    if (!seconds) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const rest = Math.max(0, seconds - Math.floor((Date.now() - started) / 1000));
+      setLeft(rest);
+      if (!rest) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [seconds]);
+  return left;
+}
+
 /** Explains a failed answer in plain words, with a retry when trying again can help. */
 function Problem(props: { error: ApiError; onRetry(): void }) {
   const e = props.error;
+  // The server said when capacity frees up: the retry waits for it rather than being refused again.
+  const wait = useCountdown(e.retryAfterS);
   if (NOTHING_SHARED.has(e.code)) return <NothingShared />;
   let title = 'The answer could not be completed.';
   let detail = e.message;
@@ -101,8 +121,8 @@ function Problem(props: { error: ApiError; onRetry(): void }) {
         <strong>{title}</strong> {detail}
         {e.retryAfterS ? ` Try again in ${e.retryAfterS} second${e.retryAfterS === 1 ? '' : 's'}.` : ''}
       </p>
-      <button type="button" onClick={props.onRetry}>
-        Retry
+      <button type="button" onClick={props.onRetry} disabled={wait > 0}>
+        {wait > 0 ? `Retry in ${wait} s` : 'Retry'}
       </button>
     </div>
   );

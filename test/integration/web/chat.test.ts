@@ -225,8 +225,12 @@ describe.skipIf(!run)('web client: chat when no model can answer', () => {
     expect(await alert.textContent()).toContain('The AI is busy right now.');
     expect(await alert.textContent()).toContain('Try again in 3 seconds.');
     await page.screenshot({ path: join(SHOTS, 'chat-busy-phone.png') });
+    // The retry waits out the Retry-After, then sends again.
+    const retry = alert.getByRole('button', { name: /^Retry/ });
+    expect(await retry.isDisabled()).toBe(true);
+    expect(await retry.textContent()).toMatch(/^Retry in [1-3] s$/);
     const before = await page.locator('li.msg').count();
-    await alert.getByRole('button', { name: 'Retry' }).click();
+    await retry.click();
     await lastAnswer(page).getByRole('alert').waitFor();
     expect(await page.locator('li.msg').count()).toBe(before);
     expect(problems).toEqual([]);
