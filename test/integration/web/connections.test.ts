@@ -81,6 +81,23 @@ describe.skipIf(!run || !harness)('web client: connect Epic in Chromium', () => 
     await page.screenshot({ path: join(SHOTS, 'record-epic-phone.png'), fullPage: true });
     await page.setViewportSize(DESKTOP);
 
+    // "Share all vital signs from Epic with the AI for 30 days", as a rule.
+    await nav(page, 'Sharing rules');
+    await page.getByLabel('Category').fill('vital-signs');
+    await page.getByLabel('Source').fill('epic');
+    await page.getByLabel('For how long').selectOption('30');
+    expect(await page.locator('.preview').textContent()).toMatch(/^Share all vital signs from Epic with the AI until .+\.$/);
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await expect.poll(async () => Number(await page.getByTestId('shared-count').textContent())).toBeGreaterThan(0);
+    const shared = Number(await page.getByTestId('shared-count').textContent());
+    expect(shared).toBeLessThan(Number(await page.getByTestId('total-count').textContent()));
+    await nav(page, 'Vault');
+    await page.getByLabel('AI access').selectOption('ai');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => page.locator('.item-row').count()).toBe(Math.min(shared, 50));
+    expect(await page.locator('.badge.rule').count()).toBe(Math.min(shared, 50));
+    await page.screenshot({ path: join(SHOTS, 'vault-shared-by-rule-desktop.png'), fullPage: true });
+
     // Disconnect, then a refused consent comes back as a readable message.
     await nav(page, 'Connections');
     await epic.getByRole('button', { name: /^Disconnect Epic/ }).click();
