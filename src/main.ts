@@ -13,6 +13,7 @@ import { AuditService } from './vault/audit.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { Metrics } from './lib/metrics.ts';
 import { createApp } from './gateway/app.ts';
+import { webRoutes } from './gateway/routes/web.ts';
 import type { AppDeps, HealthCheck } from './gateway/context.ts';
 import { sql } from 'kysely';
 import { Retriever } from './retrieval/retriever.ts';
@@ -99,6 +100,8 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
   wireWearables(deps, keys);
+  // The web client. Its SPA fallback passes /api, /v1, /health and /metrics on, so mount order does not matter.
+  deps.mounts!.push({ path: '/', app: webRoutes() });
   const app = createApp(deps);
   return {
     deps,

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { endOfDay, humanize, kindLabel, sourceLabel, toDateInput } from './format.ts';
+
+describe('format', () => {
+  it('humanizes identifiers', () => {
+    expect(humanize('vital-signs')).toBe('Vital signs');
+    expect(humanize('MedicationRequest')).toBe('Medication request');
+    expect(kindLabel('fhir.AllergyIntolerance')).toBe('Allergy intolerance');
+    expect(sourceLabel('apple-health')).toBe('Apple Health');
+    expect(sourceLabel('user')).toBe('You');
+    expect(sourceLabel('some-clinic')).toBe('Some clinic');
+  });
+
+  it('round-trips a chosen day through the expiry it sets (end of that local day)', () => {
+    const iso = endOfDay('2027-03-04')!;
+    expect(new Date(iso).getHours()).toBe(23);
+    expect(toDateInput(iso)).toBe('2027-03-04');
+    expect(endOfDay('')).toBeNull();
+  });
+});
