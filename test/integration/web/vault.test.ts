@@ -130,7 +130,8 @@ describe.skipIf(!run)('web client: account and vault in Chromium', () => {
     const group = page.locator('.disclosure-group');
     await group.first().waitFor();
     expect(await group.count()).toBe(1);
-    expect(await group.getByRole('link', { name: 'Allergy: penicillin' }).count()).toBe(1);
+    // Titles are fetched after the group renders: wait for them rather than racing the page.
+    await expect.poll(() => group.getByRole('link', { name: 'Allergy: penicillin' }).count()).toBe(1);
     expect(await group.locator('h2 a').getAttribute('href')).toBe(`/chat/${conversationId}`);
     expect(await group.locator('.meta').textContent()).toContain('test-model');
     await page.screenshot({ path: join(SHOTS, 'seen-desktop.png'), fullPage: true });
