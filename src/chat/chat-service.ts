@@ -60,12 +60,19 @@ export class ChatService {
       await conversations.assertOwned(userId, conversationId);
       history = await conversations.history(userId, conversationId);
     }
+    const t0 = performance.now();
+    const marks: Record<string, number> = {};
+    const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort(new Error('client disconnected'));
     signal?.addEventListener('abort', onOuterAbort, { once: true });
     const lease: ModelLease = await pool.lease(userId, { signal: controller.signal });
+    mark('leaseMs');
     try {
       let queryVector: number[] | null = null;
+      // Stemming (database) and embedding (model) of the question run side by side.
+      const terms = retriever.questionTerms(input.message);
+      terms.catch(() => undefined);
       if (retriever.vectorEnabled) {
         try {
           [queryVector] = await lease.embed({ model: this.opts.embedModel, input: [retriever.searchText(input.message)], signal: controller.signal });
@@ -74,13 +81,16 @@ export class ChatService {
           this.deps.log.warn({ err: (e as Error).name }, 'question embedding failed; lexical retrieval only');
         }
       }
-      const found = await retriever.retrieve(userId, input.message, { queryVector });
+      mark('embedMs');
+      const found = await retriever.retrieve(userId, input.message, { queryVector, terms });
+      mark('retrieveMs');
       const prompt = buildPrompt({ question: input.message, items: found.items, history, numCtx: this.opts.numCtx });
       conversationId ??= await conversations.create(userId, input.message, input.origin ?? 'web');
       const itemIds = prompt.included.map((i) => i.id);
       await conversations.addMessage(userId, { conversationId, role: 'user', content: input.message, itemIds });
       // Disclosure first: the record of what leaves exists before anything leaves.
       await audit.recordDisclosure({ userId, conversationId, model: this.opts.chatModel, purpose: 'chat', itemIds });
+      mark('persistMs');
       let notice: PreparedChat['notice'];
       if (!prompt.included.length) notice = (await this.deps.items.summary(userId)).sharedWithAi === 0 ? 'nothing_shared' : 'nothing_relevant';
       const key = conversationId;
@@ -88,7 +98,7 @@ export class ChatService {
       this.active.set(key, { userId, controller });
       const titles = new Map(found.items.map((i) => [i.id, i]));
       const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: titles.get(i.id)?.title ?? '', kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
-      this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens }, 'chat prepared');
+      this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens, ...marks }, 'chat prepared');
       const self = this;
       return {
         conversationId,

@@ -24,6 +24,11 @@ export interface SearchParams {
 export interface Candidate {
   id: string;
   score: number;
+  kind: string;
+  source: string;
+  effective_at: Date | null;
+  title_enc: Buffer;
+  text_enc: Buffer | null;
 }
 
 /**
@@ -67,22 +72,27 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           select id, row_number() over (order by dist) as r from (
             select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')} limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
-  const r = await sql<{ id: string; score: number }>`
-    with ${lexical}, ${vectorPart}
-    select id, sum(1.0 / (60 + r))::float8 as score
-    from (select id, r from lex union all select id, r from vec) ranked
-    group by id order by score desc limit ${p.limit}`.execute(db);
-  return r.rows.map((row) => ({ id: row.id, score: Number(row.score) }));
+  // The sealed content comes back in the same statement (the rankers checked the permission).
+  const r = await sql<Candidate>`
+    with ${lexical}, ${vectorPart},
+    fused as (
+      select id, sum(1.0 / (60 + r))::float8 as score
+      from (select id, r from lex union all select id, r from vec) ranked
+      group by id order by score desc limit ${p.limit})
+    select f.id, f.score, i.kind, i.source, i.effective_at, i.title_enc, i.text_enc
+    from fused f join items i on i.id = f.id and i.user_id = ${p.userId}
+    order by f.score desc`.execute(db);
+  return r.rows.map((row) => ({ ...row, score: Number(row.score) }));
 }
 
 /** The most recent AI-readable items (in the date range): context when nothing matches the words. */
 export async function recentReadable(db: Db, p: { userId: string; from?: Date; to?: Date; limit: number }): Promise<Candidate[]> {
-  const r = await sql<{ id: string }>`
-    select i.id from items i cross join lateral item_permission(i) perm
+  const r = await sql<Omit<Candidate, 'score'>>`
+    select i.id, i.kind, i.source, i.effective_at, i.title_enc, i.text_enc from items i cross join lateral item_permission(i) perm
     where i.user_id = ${p.userId} and perm.share_with_ai
       ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
     order by i.sort_at desc, i.id desc limit ${p.limit}`.execute(db);
-  return r.rows.map((row, n) => ({ id: row.id, score: 1 / (60 + n + 1) }));
+  return r.rows.map((row, n) => ({ ...row, score: 1 / (60 + n + 1) }));
 }
 
 /** Sealed content of AI-readable items by id. Re-checks the permission: a stale id gets nothing. */

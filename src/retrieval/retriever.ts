@@ -51,11 +51,21 @@ export class Retriever {
     return parseTimeFilter(question).rest;
   }
 
-  async retrieve(userId: string, question: string, opts: { queryVector?: number[] | null; now?: Date } = {}): Promise<RetrievalResult> {
+  /** Stems the question (and its clinical expansions); can run while the question is embedded. */
+  questionTerms(question: string): Promise<{ lexemes: string[]; codePhrases: string[] }> {
+    const rest = parseTimeFilter(question).rest;
+    const expansion = expandClinicalTerms(rest);
+    return repo.questionTerms(this.db, [rest, ...expansion.words].join(' '), expansion.codes);
+  }
+
+  async retrieve(
+    userId: string,
+    question: string,
+    opts: { queryVector?: number[] | null; now?: Date; terms?: Promise<{ lexemes: string[]; codePhrases: string[] }> } = {},
+  ): Promise<RetrievalResult> {
     const filter = parseTimeFilter(question, opts.now);
     const keys = await this.keys.forUser(userId);
-    const expansion = expandClinicalTerms(filter.rest);
-    const terms = await repo.questionTerms(this.db, [filter.rest, ...expansion.words].join(' '), expansion.codes);
+    const terms = await (opts.terms ?? this.questionTerms(question));
     const lexemes = [...new Set(terms.lexemes)].filter((l) => !GENERIC.has(l)).map((l) => `'${l.replace(/'/g, "''")}'`);
     const parts = lexemes.concat(terms.codePhrases.map((p) => `(${p})`));
     const tsquery = parts.length ? blindTsquery(keys, parts.join(' | ')) : null;
@@ -73,22 +83,15 @@ export class Retriever {
       candidates = await repo.recentReadable(this.db, { userId, from: filter.from, to: filter.to, limit: Math.min(limit, 12) });
       mode = candidates.length ? 'recent' : 'none';
     }
-    const rows = await repo.readableItemsByIds(this.db, userId, candidates.map((c) => c.id));
-    const byId = new Map(rows.map((r) => [r.id, r]));
     const redactor = await this.redactorFor(userId, keys);
-    const items: PromptItem[] = [];
-    for (const c of candidates) {
-      const r = byId.get(c.id);
-      if (!r) continue;
-      items.push({
-        id: r.id,
-        kind: r.kind,
-        source: r.source,
-        effectiveAt: r.effective_at ? new Date(r.effective_at) : null,
-        title: redactor.redact(keys.decryptText('title', r.title_enc) ?? ''),
-        text: redactor.redact(keys.decryptText('text', r.text_enc) ?? ''),
-      });
-    }
+    const items: PromptItem[] = candidates.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      source: r.source,
+      effectiveAt: r.effective_at ? new Date(r.effective_at) : null,
+      title: redactor.redact(keys.decryptText('title', r.title_enc) ?? ''),
+      text: redactor.redact(keys.decryptText('text', r.text_enc) ?? ''),
+    }));
     return { items, filter, mode };
   }
 
