@@ -67,7 +67,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
           from item_embeddings e join items i on i.id = e.item_id
           where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} ${dateFilter}
-          order by dist limit ${p.perRanker * 10}),
+          order by dist limit ${p.perRanker * 2}),
         vec as (
           select id, row_number() over (order by dist) as r from (
             select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')} limit ${p.perRanker}) v)`
