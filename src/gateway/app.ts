@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // After next(), routePath(c) names the route that answered (not a later, unrun match).
     const route = c.error || c.res.status !== 404 ? routePath(c) : 'unmatched';
     const seconds = (performance.now() - started) / 1000;
-    const labels = { method: c.req.method, route: route === '/*' || route === '*' ? 'unmatched' : route };
+    const labels = { method: c.req.method, route };
     deps.metrics.httpRequests.inc({ ...labels, status: String(c.res.status) });
     deps.metrics.httpDuration.observe(labels, seconds);
     // Route pattern only: the raw URL may carry search words, which can be PHI.
