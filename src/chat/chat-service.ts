@@ -53,7 +53,7 @@ export class ChatService {
     input: { message: string; conversationId?: string; history?: HistoryTurn[]; origin?: 'web' | 'api' },
     signal?: AbortSignal,
   ): Promise<PreparedChat> {
-    const { pool, retriever, audit, conversations } = this.deps;
+    const { pool, retriever, conversations } = this.deps;
     let conversationId = input.conversationId;
     let history = input.history ?? [];
     if (conversationId) {
@@ -85,11 +85,9 @@ export class ChatService {
       const found = await retriever.retrieve(userId, input.message, { queryVector, terms });
       mark('retrieveMs');
       const prompt = buildPrompt({ question: input.message, items: found.items, history, numCtx: this.opts.numCtx });
-      conversationId ??= await conversations.create(userId, input.message, input.origin ?? 'web');
       const itemIds = prompt.included.map((i) => i.id);
-      await conversations.addMessage(userId, { conversationId, role: 'user', content: input.message, itemIds });
-      // Disclosure first: the record of what leaves exists before anything leaves.
-      await audit.recordDisclosure({ userId, conversationId, model: this.opts.chatModel, purpose: 'chat', itemIds });
+      // The question and the disclosure are stored together, before anything leaves.
+      conversationId = await conversations.startTurn(userId, { conversationId, question: input.message, origin: input.origin ?? 'web', itemIds, model: this.opts.chatModel });
       mark('persistMs');
       let notice: PreparedChat['notice'];
       if (!prompt.included.length) notice = (await this.deps.items.summary(userId)).sharedWithAi === 0 ? 'nothing_shared' : 'nothing_relevant';

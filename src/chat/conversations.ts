@@ -22,12 +22,21 @@ export class ConversationStore {
     private readonly keys: KeyService,
   ) {}
 
-  async create(userId: string, firstMessage: string, origin: 'web' | 'api'): Promise<string> {
+  /**
+   * Records the question and the disclosure of `itemIds` to `model` (creating the conversation
+   * when `conversationId` is absent) atomically, before anything is sent to the model.
+   */
+  async startTurn(userId: string, t: { conversationId?: string; question: string; origin: 'web' | 'api'; itemIds: string[]; model: string }): Promise<string> {
     const keys = await this.keys.forUser(userId);
-    const id = randomUUID();
-    const title = firstMessage.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Conversation';
-    await repo.insertConversation(this.db, { id, userId, titleEnc: keys.encrypt('conversation.title', title), origin });
-    return id;
+    const conversationId = t.conversationId ?? randomUUID();
+    const title = t.question.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Conversation';
+    await repo.insertTurnStart(this.db, {
+      userId,
+      conversation: { id: conversationId, titleEnc: t.conversationId ? null : keys.encrypt('conversation.title', title), origin: t.origin },
+      message: { id: randomUUID(), contentEnc: keys.encrypt('message', t.question), itemIds: t.itemIds },
+      disclosure: { id: randomUUID(), model: t.model, purpose: 'chat' },
+    });
+    return conversationId;
   }
 
   async assertOwned(userId: string, id: string): Promise<void> {

@@ -1,10 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './types.ts';
 
-export function insertConversation(db: Db, c: { id: string; userId: string; titleEnc: Buffer; origin: string }) {
-  return db.insertInto('conversations').values({ id: c.id, user_id: c.userId, title_enc: c.titleEnc, origin: c.origin }).execute();
-}
-
 export function findConversation(db: Db, userId: string, id: string) {
   return db.selectFrom('conversations').selectAll().where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
 }
@@ -63,4 +59,34 @@ export function itemHeadsByIds(db: Db, userId: string, ids: string[]) {
     .where('user_id', '=', userId)
     .where('id', 'in', ids)
     .execute();
+}
+
+/**
+ * The start of a chat turn in one statement: the conversation (when new), the question and the
+ * disclosure of the items about to be sent, or none of them.
+ */
+export async function insertTurnStart(
+  db: Db,
+  t: {
+    userId: string;
+    conversation: { id: string; titleEnc: Buffer | null; origin: string };
+    message: { id: string; contentEnc: Buffer; itemIds: string[] };
+    disclosure: { id: string; model: string; purpose: string };
+  },
+): Promise<void> {
+  const isNew = t.conversation.titleEnc !== null;
+  await sql`
+    with c as (
+      insert into conversations (id, user_id, title_enc, origin)
+      select ${t.conversation.id}::uuid, ${t.userId}::uuid, ${t.conversation.titleEnc}::bytea, ${t.conversation.origin} where ${isNew}
+      returning id),
+    m as (
+      insert into messages (id, conversation_id, user_id, role, content_enc, status, item_ids)
+      values (${t.message.id}::uuid, ${t.conversation.id}::uuid, ${t.userId}::uuid, 'user', ${t.message.contentEnc}::bytea, 'complete', ${t.message.itemIds}::uuid[])
+      returning id),
+    d as (
+      insert into disclosures (id, user_id, conversation_id, model, purpose, item_ids)
+      values (${t.disclosure.id}::uuid, ${t.userId}::uuid, ${t.conversation.id}::uuid, ${t.disclosure.model}, ${t.disclosure.purpose}, ${t.message.itemIds}::uuid[])
+      returning id)
+    update conversations set updated_at = now() where id = ${t.conversation.id}::uuid and not ${isNew}`.execute(db);
 }
