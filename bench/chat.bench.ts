@@ -148,6 +148,13 @@ async function ttftBench() {
       const it = await rt.deps.items.create(user.id, { kind: 'note', title: `note ${i} about ${words[i % words.length]}`, text: `details ${words[(i * 3) % words.length]} ${i}` });
       if (i % 2) await rt.deps.items.setPermissions(user.id, it.id, { shareWithAi: true });
     }
+    // Shared items are embedded first, as in real use, so the vector ranker does real work.
+    await rt.deps.jobs.start();
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await rt.deps.jobs.whenIdle();
+    }
+    const embedded = Number((await rt.deps.db.selectFrom('item_embeddings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const gateway: number[] = [];
     const direct: number[] = [];
     for (let i = 0; i < 120; i++) {
@@ -159,7 +166,7 @@ async function ttftBench() {
     }
     const g = pct(gateway.slice(20), 50);
     const d = pct(direct.slice(20), 50);
-    console.log(`time to first token p50: gateway ${f(g)}, direct ${f(d)}, overhead ${f(g - d)} (target within 10 ms) ${g - d <= 10 ? 'PASS' : 'FAIL'}; p95 gateway ${f(pct(gateway.slice(20), 95))}, direct ${f(pct(direct.slice(20), 95))}`);
+    console.log(`time to first token (${embedded} items embedded, hybrid retrieval) p50: gateway ${f(g)}, direct ${f(d)}, overhead ${f(g - d)} (target within 10 ms) ${g - d <= 10 ? 'PASS' : 'FAIL'}; p95 gateway ${f(pct(gateway.slice(20), 95))}, direct ${f(pct(direct.slice(20), 95))}`);
   } finally {
     server.close();
     await rt.close();
