@@ -154,15 +154,28 @@ describe('Oura API v2 through the wearable framework', () => {
     const start = await rt.api('GET', '/api/wearables/oura/connect', { token: a.token });
     const approved = await fetch(start.headers.get('location')!, { redirect: 'manual' });
     const back = new URL(approved.headers.get('location')!);
+    // The browser always goes back to the web client with a reason it can explain.
     const stolen = await rt.api('GET', back.pathname + back.search, { token: b.token });
-    expect(stolen.status).toBe(400);
-    expect(stolen.body.error.code).toBe('oauth_state_invalid');
+    expect(stolen.status).toBe(302);
+    expect(stolen.headers.get('location')).toBe('/?wearable=oura&status=invalid_state');
     // Single use: the state was consumed by the refused attempt too.
     const late = await rt.api('GET', back.pathname + back.search, { token: a.token });
-    expect(late.status).toBe(400);
+    expect(late.headers.get('location')).toBe('/?wearable=oura&status=invalid_state');
     const bogus = await rt.api('GET', '/api/wearables/oura/callback?code=x&state=nope', { token: a.token });
-    expect(bogus.status).toBe(400);
+    expect(bogus.headers.get('location')).toBe('/?wearable=oura&status=invalid_state');
     expect(await findConnection(rt.deps.db, b.userId, 'oura')).toBeUndefined();
+    expect(await findConnection(rt.deps.db, a.userId, 'oura')).toBeUndefined();
+  });
+
+  it('a refused consent or a lost session comes back to the web client, connecting nothing', async () => {
+    const a = await rt.signup();
+    const start = await rt.api('GET', '/api/wearables/oura/connect', { token: a.token });
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const denied = await rt.api('GET', `/api/wearables/oura/callback?error=access_denied&state=${state}`, { token: a.token });
+    expect(denied.status).toBe(302);
+    expect(denied.headers.get('location')).toBe('/?wearable=oura&status=access_denied');
+    const noSession = await rt.api('GET', '/api/wearables/oura/callback?code=x&state=y', {});
+    expect(noSession.headers.get('location')).toBe('/?wearable=oura&status=not_signed_in');
     expect(await findConnection(rt.deps.db, a.userId, 'oura')).toBeUndefined();
   });
 
