@@ -1,4 +1,5 @@
 import { Client } from 'fhir-kit-client';
+import { abortableSleep } from '../../lib/sleep.ts';
 import type { Json } from './map/datatypes.ts';
 
 /** Supplies bearer tokens: `current` refreshes ahead of expiry, `refresh` forces one after a 401. */
@@ -35,20 +36,6 @@ export interface FhirReaderOptions {
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const MAX_PAGES = 2000;
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {

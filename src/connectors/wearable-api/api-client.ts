@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { abortableSleep } from '../../lib/sleep.ts';
 import { waitFromHeaders } from './retry-after.ts';
 
 export interface ApiClientOptions {
@@ -70,18 +71,6 @@ export class ApiClient {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const signal = this.opts.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return abortableSleep(ms, this.opts.signal);
   }
 }
