@@ -1,6 +1,6 @@
 /** Shapes of the gateway's public contract (DESIGN.md), as the client reads them. */
 
-export type Sensitivity = 'normal' | 'private' | 'secret';
+export type { Sensitivity } from '../../db/schema.ts';
 
 export interface User {
   id: string;
@@ -19,64 +19,10 @@ export interface Me {
   vault?: VaultSummary;
 }
 
-export interface Permissions {
-  shareWithAi: boolean | null;
-  shareWithCloud: boolean | null;
-  readOnly: boolean;
-  expiresAt: string | null;
-}
-
-export interface EffectivePermission {
-  shareWithAi: boolean;
-  shareWithCloud: boolean;
-  expiresAt: string | null;
-  via: 'item' | 'rule' | 'secret' | 'default';
-  ruleId: string | null;
-}
-
-export interface Item {
-  id: string;
-  kind: string;
-  source: string;
-  sourceId: string | null;
-  title: string;
-  effectiveAt: string | null;
-  sensitivity: Sensitivity;
-  tags: string[];
-  categories?: string[];
-  permissions: Permissions;
-  effectivePermission: EffectivePermission;
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-export interface ItemDetail extends Item {
-  text: string | null;
-  content: unknown;
-}
-
-export interface Rule {
-  id: string;
-  source: string | null;
-  kind: string | null;
-  category: string | null;
-  tag: string | null;
-  shareWithAi: boolean;
-  shareWithCloud: boolean;
-  priority: number;
-  expiresAt: string | null;
-  expired: boolean;
-  createdAt: string;
-}
-
-export interface Disclosure {
-  id: string;
-  conversationId: string | null;
-  model: string;
-  purpose: string;
-  itemIds: string[];
-  createdAt: string;
-}
+// The server's own view types: the client reads exactly what the gateway writes (type-only, erased at build).
+export type { ItemPermissions as Permissions, EffectivePermission, ItemView as Item, ItemDetail } from '../../vault/items.ts';
+export type { RuleView as Rule } from '../../vault/rules.ts';
+export type { DisclosureView as Disclosure } from '../../vault/audit.ts';
 
 export interface ContextItem {
   id: string;
