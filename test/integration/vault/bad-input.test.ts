@@ -24,7 +24,9 @@ async function snapshot() {
   return { ...rest, counts };
 }
 
-const cases: { name: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; status: number; code: string; noAuth?: boolean }[] = [
+const NUL = '\u0000';
+
+const cases: { name: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; status: number; code: string; noAuth?: boolean; field?: string }[] = [
   { name: 'malformed JSON', method: 'POST', path: '/api/vault/items', raw: '{"kind": "note", "title": ', status: 400, code: 'invalid_json' },
   { name: 'not JSON at all', method: 'POST', path: '/api/vault/items', raw: 'kind=note', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported_media_type' },
   { name: 'unknown field', method: 'POST', path: '/api/vault/items', body: { kind: 'note', title: 't', owner: 'someone-else' }, status: 400, code: 'validation_failed' },
@@ -49,6 +51,29 @@ const cases: { name: string; method: string; path: string; body?: unknown; raw?:
   { name: 'signup with a short password', method: 'POST', path: '/api/auth/signup', body: { email: 'x@example.test', password: 'short' }, status: 400, code: 'validation_failed', noAuth: true },
   { name: 'signup with a bad email', method: 'POST', path: '/api/auth/signup', body: { email: '<script>@', password: 'long enough password' }, status: 400, code: 'validation_failed', noAuth: true },
   { name: 'unknown route', method: 'GET', path: '/api/nothing-here', status: 404, code: 'not_found' },
+  // PostgreSQL refuses U+0000 in text: each must be a 400 naming the field, never a 500.
+  ...(
+    [
+      ['item title', 'POST', '/api/vault/items', { kind: 'note', title: `a${NUL}b` }, 'title'],
+      ['item text', 'POST', '/api/vault/items', { kind: 'note', title: 't', text: `x${NUL}` }, 'text'],
+      ['item source', 'POST', '/api/vault/items', { kind: 'note', title: 't', source: `s${NUL}` }, 'source'],
+      ['item sourceId', 'POST', '/api/vault/items', { kind: 'note', title: 't', sourceId: `id${NUL}1` }, 'sourceId'],
+      ['item tag', 'POST', '/api/vault/items', { kind: 'note', title: 't', tags: ['fine', `t${NUL}`] }, 'tags'],
+      ['item kind', 'POST', '/api/vault/items', { kind: `note${NUL}`, title: 't' }, 'kind'],
+      ['a string deep in content', 'POST', '/api/vault/items', { kind: 'note', title: 't', content: { a: [{ b: `x${NUL}` }] } }, 'content'],
+      ['a key in content', 'POST', '/api/vault/items', { kind: 'note', title: 't', content: { [`k${NUL}`]: 1 } }, 'content'],
+      ['patched title', 'PATCH', '/api/vault/items/ITEM', { title: `x${NUL}` }, 'title'],
+      ['rule tag', 'POST', '/api/vault/rules', { tag: `t${NUL}`, shareWithAi: true }, 'tag'],
+      ['token name', 'POST', '/api/tokens', { name: `laptop${NUL}` }, 'name'],
+      ['chat message', 'POST', '/api/chat', { message: `hello${NUL}` }, 'message'],
+      ['OpenAI-compatible message', 'POST', '/v1/chat/completions', { model: 'x', messages: [{ role: 'user', content: `hi${NUL}` }] }, 'messages'],
+    ] as const
+  ).map(([what, method, path, body, field]) => ({ name: `NUL in ${what}`, method, path, body, status: 400, code: 'validation_failed', field })),
+  { name: 'NUL in login email', method: 'POST', path: '/api/auth/login', body: { email: `a${NUL}@example.test`, password: 'whatever password' }, status: 400, code: 'validation_failed', noAuth: true, field: 'email' },
+  { name: 'NUL in signup email', method: 'POST', path: '/api/auth/signup', body: { email: `b${NUL}@example.test`, password: 'long enough password' }, status: 400, code: 'validation_failed', noAuth: true, field: 'email' },
+  { name: 'NUL in search q', method: 'GET', path: '/api/vault/items?q=blood%00pressure', status: 400, code: 'validation_failed', field: 'q' },
+  { name: 'NUL in kind filter', method: 'GET', path: '/api/vault/items?kind=note%00', status: 400, code: 'validation_failed', field: 'kind' },
+  { name: 'NUL in a disclosures query', method: 'GET', path: '/api/audit/disclosures?before=%00', status: 400, code: 'validation_failed', field: 'before' },
 ];
 
 describe('bad input: a clear 4xx JSON error and nothing changed', () => {
@@ -68,12 +93,16 @@ describe('bad input: a clear 4xx JSON error and nothing changed', () => {
       expect(json.error.message).toEqual(expect.any(String));
       expect(json.error.message.length).toBeGreaterThan(5);
       expect(json.error.requestId).toEqual(expect.any(String));
+      if (c.field) {
+        expect(json.error.message).toContain(`"${c.field}"`);
+        expect(json.error.details).toEqual([{ path: c.field, message: expect.stringContaining('NUL') }]);
+      }
       expect(await snapshot()).toEqual(before);
     });
   }
 
   it('script-ish and SQL-ish text is stored and returned verbatim as data, never interpreted', async () => {
-    const nasty = `<script>alert(1)</script>'); DROP TABLE items; -- \u0000?`.replace('\u0000', '');
+    const nasty = `<script>alert(1)</script>'); DROP TABLE items; -- \u0001?`;
     const r = await rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'note', title: nasty, text: nasty } });
     expect(r.status).toBe(201);
     const got = await rt.api('GET', `/api/vault/items/${r.body.id}`, { token: u.token });
