@@ -36,12 +36,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     log.info({ method: c.req.method, route: labels.route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
   });
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
+  // Every JSON API has the same body limit (a 413 before the body is buffered).
+  const limitBody = bodyLimit({ maxSize: limit, onError: () => { throw new PayloadTooLargeError(limit); } });
   app.use('/api/*', async (c, next) => {
     c.header('Cache-Control', 'no-store');
     // Imports stream large uploads to disk and enforce their own (larger) limit.
     if (c.req.path.startsWith('/api/imports/')) return next();
-    return bodyLimit({ maxSize: limit, onError: () => { throw new PayloadTooLargeError(limit); } })(c, next);
+    return limitBody(c, next);
   });
+  app.use('/v1/*', limitBody);
 
   app.route('/', healthRoutes());
   app.route('/api', authRoutes());

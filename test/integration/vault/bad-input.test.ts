@@ -37,6 +37,7 @@ const cases: { name: string; method: string; path: string; body?: unknown; raw?:
   { name: 'a JSON array body', method: 'POST', path: '/api/vault/items', body: [{ kind: 'note', title: 't' }], status: 400, code: 'validation_failed' },
   { name: 'SQL-ish kind', method: 'POST', path: '/api/vault/items', body: { kind: "note'; drop table items; --", title: 't' }, status: 400, code: 'validation_failed' },
   { name: 'oversized body', method: 'POST', path: '/api/vault/items', body: { kind: 'note', title: 't', text: 'x'.repeat(70_000) }, status: 413, code: 'payload_too_large' },
+  { name: 'oversized body on the OpenAI-compatible API', method: 'POST', path: '/v1/chat/completions', body: { model: 'x', messages: [{ role: 'user', content: 'x'.repeat(70_000) }] }, status: 413, code: 'payload_too_large' },
   { name: 'bad id', method: 'GET', path: '/api/vault/items/not-a-uuid', status: 400, code: 'invalid_id' },
   { name: 'SQL-ish id', method: 'DELETE', path: `/api/vault/items/${encodeURIComponent("1' or '1'='1")}`, status: 400, code: 'invalid_id' },
   { name: 'unknown item', method: 'DELETE', path: '/api/vault/items/00000000-0000-4000-8000-000000000000', status: 404, code: 'not_found' },
