@@ -76,7 +76,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 
 /** Validates the query string; 400 naming the parameter for a bad or NUL-carrying value. */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const query = c.req.query();
+  // An empty parameter (`from=`, as an HTML form sends an empty field) counts as absent.
+  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
   refuseNul(query, 'query');
   const parsed = schema.safeParse(query);
   if (!parsed.success) throw new ValidationError('The query parameters are not valid for this endpoint.', issues(parsed.error));

@@ -48,6 +48,19 @@ export const itemPatchSchema = z
   .strict()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
+/** The largest page of `GET /api/vault/items`. */
+export const MAX_LIST_LIMIT = 500;
+
+/**
+ * The exclusive upper bound of a list's `to`: a date-only value (`2024-01-10`) includes that
+ * whole day (UTC, like a date-only `from`), so `from=D&to=D` is the day D; a date-time is used as given.
+ */
+export function rangeEnd(to: string): Date {
+  const d = new Date(to);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(to)) d.setUTCDate(d.getUTCDate() + 1);
+  return d;
+}
+
 export const listQuerySchema = z
   .object({
     q: z.string().max(500).optional(),
@@ -58,7 +71,8 @@ export const listQuerySchema = z
     tag: z.string().max(100).optional(),
     sensitivity: sensitivitySchema.optional(),
     shared: z.enum(['ai', 'none']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
+    // Above the maximum is clamped, not refused: a client asking for "all" gets the largest page.
+    limit: z.coerce.number().int().min(1).transform((n) => Math.min(n, MAX_LIST_LIMIT)).optional(),
     cursor: z.string().max(200).optional(),
   })
   .strict();

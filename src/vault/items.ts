@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ReadOnlyError, AppError } from '../errors
 import type { UserKeys } from './crypto.ts';
 import type { KeyService } from './keys.ts';
 import { MAX_INDEXED_CHARS, blindTsquery, blindTsvector } from './blind-index.ts';
-import type { ItemPatch, ListQuery, NewItem, PermissionsInput } from './item-input.ts';
+import { rangeEnd, type ItemPatch, type ListQuery, type NewItem, type PermissionsInput } from './item-input.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { StatsKeeper } from '../db/maintenance.ts';
 
@@ -147,7 +147,7 @@ export class ItemService {
       kind: q.kind,
       source: q.source,
       from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
+      to: q.to ? rangeEnd(q.to) : undefined,
       tag: q.tag,
       sensitivity: q.sensitivity,
       aiReadable: q.shared === undefined ? undefined : q.shared === 'ai',

@@ -90,8 +90,41 @@ describe('vault items', () => {
     const src = await rt.api('GET', '/api/vault/items?source=user&limit=100', { token: u.token });
     expect(src.body.items.every((i: any) => i.source === 'user')).toBe(true);
     expect(src.body.items).toHaveLength(8);
+    // A date-only `to` includes that whole day (entry 9 is 2024-01-10).
     const range = await rt.api('GET', '/api/vault/items?from=2024-01-05&to=2024-01-10&limit=100', { token: u.token });
-    expect(range.body.items.map((i: any) => i.title).sort()).toEqual(['entry 4', 'entry 5', 'entry 6', 'entry 7', 'entry 8'].sort());
+    expect(range.body.items.map((i: any) => i.title).sort()).toEqual(['entry 4', 'entry 5', 'entry 6', 'entry 7', 'entry 8', 'entry 9'].sort());
+  });
+
+  it('list parameters are lenient: a date-only `to` is the end of that day, a large limit is clamped, empty ones are absent', async () => {
+    const u = await rt.signup();
+    const at = (iso: string, title: string) => post(u.token, { kind: 'note', title, effectiveAt: iso });
+    await at('2024-01-10T00:00:00Z', 'midnight');
+    await at('2024-01-10T23:59:59.999Z', 'last millisecond');
+    await at('2024-01-11T00:00:00Z', 'next day');
+    await at('2024-01-09T23:59:59Z', 'day before');
+    const titles = (r: any) => r.body.items.map((i: any) => i.title).sort();
+
+    const day = await rt.api('GET', '/api/vault/items?from=2024-01-10&to=2024-01-10', { token: u.token });
+    expect(day.status).toBe(200);
+    expect(titles(day)).toEqual(['last millisecond', 'midnight']);
+    // A date-time `to` stays an exclusive instant.
+    const instant = await rt.api('GET', '/api/vault/items?to=2024-01-10T23:59:59.999Z', { token: u.token });
+    expect(titles(instant)).toEqual(['day before', 'midnight']);
+
+    // More than a page: a limit above the maximum gives the largest page (500), not a 400 nor the default 50.
+    await rt.deps.items.importItems(u.userId, Array.from({ length: 501 }, (_, n) => ({ kind: 'note', source: 'bulk', sourceId: `b${n}`, title: `bulk ${n}` })));
+    const big = await rt.api('GET', '/api/vault/items?source=bulk&limit=100000', { token: u.token });
+    expect(big.status).toBe(200);
+    expect(big.body.items).toHaveLength(500);
+    expect(big.body.nextCursor).toEqual(expect.any(String));
+    expect((await rt.api('GET', '/api/vault/items?limit=0', { token: u.token })).status).toBe(400);
+
+    const empty = await rt.api('GET', '/api/vault/items?from=&to=&q=&kind=&source=&cursor=&limit=', { token: u.token });
+    expect(empty.status).toBe(200);
+    expect(empty.body.items).toHaveLength(50);
+    const emptyDates = await rt.api('GET', '/api/vault/items?source=&from=&to=2024-01-10&limit=', { token: u.token });
+    expect(emptyDates.status).toBe(200);
+    expect(titles(emptyDates)).toEqual(['day before', 'last millisecond', 'midnight']);
   });
 
   it('re-importing the same items changes nothing; changed ones update but keep user choices', async () => {
