@@ -35,4 +35,60 @@ describe('Redactor', () => {
   it('does not redact a name inside another word', () => {
     expect(new Redactor(factsFromResources([{ resourceType: 'Patient', name: [{ given: ['Ann'] }] }]), now).redact('Annual physical; Ann called')).toBe('Annual physical; [name] called');
   });
+
+  const bare = new Redactor(emptyFacts(), now);
+
+  it.each([
+    ['call (555)123-4567 today', '(555)123-4567'],
+    ['UK office +44 20 7946 0958', '7946 0958'],
+    ['MR. JOHN SMITH seen in clinic', 'JOHN SMITH'],
+    ['PATIENT: SMITH, JOHN A', 'SMITH'],
+    ['Patient: Camila Powell, 39', 'Camila'],
+    ['Name: Okafor', 'Okafor'],
+    ['Ms. Zhang reports', 'Zhang'],
+    ['born 4 March 1961 in Leeds', '1961'],
+    ['Birthdate: 3-4-1961', '1961'],
+    ['b. 03/04/61', '03/04/61'],
+    ['DOB 1961-03-04', '1961-03-04'],
+    ['Medical Record #: 12345678', '12345678'],
+    ['Acct 12345678', '12345678'],
+    ['SSN 123 45 6789', '6789'],
+    ['lives at 12 N Main St', 'Main'],
+    ['mail to PO Box 1234', '1234'],
+    ['742 EVERGREEN TERRACE', 'EVERGREEN'],
+    ['12 N Main St, Springfield, IL 62704', 'Springfield'],
+    ['12 N Main St, Springfield, IL 62704', '62704'],
+  ])('redacts %s', (text, secret) => {
+    expect(bare.redact(text)).not.toContain(secret);
+  });
+
+  it('turns a birth date it finds into the age it gives', () => {
+    expect(bare.redact('born 4 March 1961')).toBe('age 65');
+    expect(bare.redact('DOB 1961-03-04')).toBe('age 65');
+    expect(bare.redact('b. 03/04/61')).toBe('age 65');
+  });
+
+  it.each([
+    'Patient: Complains of chest pain',
+    'Patient: BP 128/82 mmHg, A1c 6.1%',
+    'BP 128/82 on 2024-03-05; glucose 5.4 mmol/L (LOINC 2345-7)',
+    'Observation date 03/04/2024, heart rate 58 bpm',
+    'MS flare, seen 2023-11-02; DRUG SCREEN negative',
+    'take 2 tablets twice daily for 10 days',
+    'Name of test: lipid panel',
+  ])('does not over-redact %s', (text) => {
+    expect(bare.redact(text)).toBe(text);
+  });
+
+  it('redacts two-letter names from the Patient record', () => {
+    const r2 = new Redactor(factsFromResources([{ resourceType: 'Patient', name: [{ given: ['Li'], family: 'Wu' }] }]), now);
+    expect(r2.redact('Li Wu attended; Wu reported sleeping well')).toBe('[name] attended; [name] reported sleeping well');
+    expect(r2.redact('Lithium level within range')).toBe('Lithium level within range');
+  });
+
+  it('treats a record name that is also a word as a proper noun only', () => {
+    const r3 = new Redactor(factsFromResources([{ resourceType: 'Patient', name: [{ given: ['May'], family: 'Hope' }] }]), now);
+    expect(r3.redact('You may stop the statin; we hope it helps. May called; HOPE, MAY A')).toBe('You may stop the statin; we hope it helps. [name] called; [name], [name] A');
+    expect(r3.redact('spoke to may hope')).toBe('spoke to [name]');
+  });
 });

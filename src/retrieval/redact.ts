@@ -4,6 +4,8 @@
  * Two layers: the person's own identifiers learnt from identity records (FHIR Patient,
  * RelatedPerson, Practitioner) and patterns for identifiers nobody told us about.
  */
+import { BIRTH_DATE, PATTERNS, parseLooseDate } from './redact-patterns.ts';
+
 export interface IdentityFacts {
   names: string[];
   addressParts: string[];
@@ -46,52 +48,69 @@ export function factsFromResources(resources: unknown[], into = emptyFacts()): I
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function ageOn(birth: string, now: Date): number | null {
-  const b = new Date(birth.length === 4 ? `${birth}-07-01` : birth);
-  if (Number.isNaN(b.getTime())) return null;
+function ageOn(b: Date, now: Date): number {
   let age = now.getUTCFullYear() - b.getUTCFullYear();
   const m = now.getUTCMonth() - b.getUTCMonth();
   if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--;
   return age;
 }
 
-const PATTERNS: [RegExp, string][] = [
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]'],
-  [/\b\d{3}-\d{2}-\d{4}\b/g, '[id]'],
-  [/\b(MRN|medical record (?:number|no\.?)|patient id|member id|account (?:number|no\.?)|ssn|social security(?: number)?)\s*[:#]?\s*[A-Za-z0-9-]{3,}/gi, '$1 [id]'],
-  [/(?<![\d-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b/g, '[phone]'],
-  [/\b\d{9,}\b/g, '[id]'],
-  [/\b(Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?/g, '$1. [name]'],
-  [/\b(name|patient|guarantor|emergency contact)\s*:\s*[A-Z][a-zA-Z'-]+(?:[ ,]+[A-Z][a-zA-Z'-]+){0,3}/gi, '$1: [name]'],
-  [/\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Circle)\b\.?/g, '[address]'],
-];
+const parseBirth = (birth: string) => {
+  const b = new Date(birth.length === 4 ? `${birth}-07-01` : birth);
+  return Number.isNaN(b.getTime()) ? null : b;
+};
+
+/** One alternation for many literal values, longest first, never inside a longer word. */
+function literalRegex(values: string[], flags: string): RegExp | null {
+  if (!values.length) return null;
+  const alts = [...values].sort((a, b) => b.length - a.length).map((v) => escape(v).replace(/\s+/g, '\\s+'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alts.join('|')})(?![\\p{L}\\p{N}])`, flags);
+}
+
+/**
+ * Forms in which a recorded name counts as that name: as recorded, Capitalised and UPPER case.
+ * A single name is a proper noun, so "may", "will" or "grace" in lower case stay words; a name
+ * of several words ("camila powell") is nobody's common phrase and matches in any case.
+ */
+function nameForms(name: string): { exact: string[]; anyCase: string[] } {
+  if (/\s/.test(name)) return { exact: [], anyCase: [name] };
+  const cap = name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
+  return { exact: [...new Set([name, cap, name.toUpperCase()])], anyCase: [] };
+}
 
 export class Redactor {
   private readonly known: [RegExp, string][] = [];
   private readonly dobPattern: RegExp | null;
-  private readonly age: number | null;
+  private readonly now: Date;
+  private readonly ownAge: string;
 
   constructor(facts: IdentityFacts, now = new Date()) {
-    const add = (values: string[], label: string, minLen: number) => {
-      const uniq = [...new Set(values.map((v) => v.trim()).filter((v) => v.length >= minLen))].sort((a, b) => b.length - a.length);
-      for (const v of uniq) this.known.push([new RegExp(`(?<![\\p{L}\\p{N}])${escape(v).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'giu'), label]);
-    };
-    add(facts.emails, '[email]', 3);
-    add(facts.identifiers, '[id]', 4);
-    add(facts.phones, '[phone]', 7);
-    add(facts.addressParts, '[address]', 4);
-    add(facts.names, '[name]', 3);
-    this.age = facts.birthDate ? ageOn(facts.birthDate, now) : null;
-    this.dobPattern = facts.birthDate ? new RegExp(`(?<![\\d-])${escape(facts.birthDate)}(?![\\d-])`, 'g') : null;
+    this.now = now;
+    const clean = (values: string[], minLen: number) => [...new Set(values.map((v) => v.trim()).filter((v) => v.length >= minLen))];
+    const add = (re: RegExp | null, label: string) => re && this.known.push([re, label]);
+    add(literalRegex(clean(facts.emails, 3), 'giu'), '[email]');
+    add(literalRegex(clean(facts.identifiers, 4), 'giu'), '[id]');
+    add(literalRegex(clean(facts.phones, 7), 'giu'), '[phone]');
+    add(literalRegex(clean(facts.addressParts, 4), 'giu'), '[address]');
+    // Names as short as two letters (Li, Wu) are the person's; case keeps them apart from words.
+    const names = clean(facts.names, 2).map(nameForms);
+    add(literalRegex(names.flatMap((n) => n.anyCase), 'giu'), '[name]');
+    add(literalRegex(names.flatMap((n) => n.exact), 'gu'), '[name]');
+    const birth = facts.birthDate ? parseBirth(facts.birthDate) : null;
+    this.dobPattern = facts.birthDate && birth ? new RegExp(`(?<![\\d-])${escape(facts.birthDate)}(?![\\d-])`, 'g') : null;
+    this.ownAge = birth ? `age ${ageOn(birth, now)}` : '[birth date]';
   }
 
   redact(text: string): string {
     let out = text;
-    const ageText = this.age !== null ? `age ${this.age}` : '[birth date]';
-    out = out.replace(/\b(date of birth|birth ?date|dob|born(?: on)?)\s*[:=]?\s*(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{2,4}|[A-Z][a-z]+ \d{1,2},? \d{4})/gi, () => ageText);
-    if (this.dobPattern) out = out.replace(this.dobPattern, ageText);
+    // A birth date becomes the age it gives (whoever's it is); an unreadable one is removed.
+    out = out.replace(BIRTH_DATE, (_m, date: string) => {
+      const b = parseLooseDate(date, this.now);
+      return b ? `age ${ageOn(b, this.now)}` : '[birth date]';
+    });
+    if (this.dobPattern) out = out.replace(this.dobPattern, this.ownAge);
     for (const [re, label] of this.known) out = out.replace(re, label);
-    for (const [re, label] of PATTERNS) out = out.replace(re, label);
+    for (const [re, rep] of PATTERNS) out = out.replace(re, rep as string);
     return out;
   }
 }
