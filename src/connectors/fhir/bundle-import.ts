@@ -6,7 +6,8 @@ import { AppError, InvalidJsonError } from '../../errors.ts';
 import type { JobHandler, JobRunner } from '../../jobs/job-runner.ts';
 import type { ItemService } from '../../vault/items.ts';
 import type { KeyService } from '../../vault/keys.ts';
-import { importFhirResources, type FhirImportResult } from './import.ts';
+import { flatten, importFhirResources, type FhirImportResult } from './import.ts';
+import { ResourceIndex } from './map/references.ts';
 import { arr, isObj } from './map/datatypes.ts';
 
 export const FHIR_BUNDLE_JOB = 'fhir.bundle-import';
@@ -59,12 +60,13 @@ export class BundleImports {
         const entries = arr(bundle.entry);
         const total: FhirImportResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
         ctx.progress(0, entries.length, 'resources');
-        // Everything in the file is context (a Binary's document, an order's Medication), imported in slices.
-        const context = entries.map((e) => (isObj(e) ? e.resource : undefined)).filter(isObj);
+        // Everything in the file is context (a Binary's document, an order's Medication, urn:uuid
+        // references), indexed once and imported in slices.
+        const index = new ResourceIndex(flatten([bundle]));
         for (let i = 0; i < entries.length; i += BATCH) {
           ctx.signal.throwIfAborted();
           const slice = { resourceType: 'Bundle', entry: entries.slice(i, i + BATCH) };
-          const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, context });
+          const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, index });
           total.inserted += r.inserted;
           total.updated += r.updated;
           total.unchanged += r.unchanged;

@@ -1,7 +1,8 @@
 import type { ImportItem, ItemService } from '../../vault/items.ts';
 import { arr, isObj, str, type Json } from './map/datatypes.ts';
 import { sensitivityOf } from './map/sensitivity.ts';
-import { summarize, type SummaryContext } from './map/summarize.ts';
+import { ResourceIndex, type Located } from './map/references.ts';
+import { summarize } from './map/summarize.ts';
 import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES } from './resource-types.ts';
 
 export interface FhirImportResult {
@@ -16,8 +17,10 @@ export interface FhirImportOptions {
   source: string;
   /** Receives one message per skipped resource or OperationOutcome (no PHI: types, ids, codes). */
   warn?: (message: string) => void;
-  /** Resources only looked up (a Binary's DocumentReference, an order's Medication), not imported. */
-  context?: Json[];
+  /** Resources (or Bundles of them) only looked up (a Binary's DocumentReference, an order's Medication), not imported. */
+  context?: unknown[];
+  /** A ready index of everything the import may refer to (a large Bundle indexes once, imports in slices). */
+  index?: ResourceIndex;
   /** Items per database batch. */
   batchSize?: number;
 }
@@ -40,10 +43,10 @@ export function describeOutcome(oo: Json): string {
   return parts.length ? parts.join('; ') : 'an OperationOutcome without issues';
 }
 
-/** Flattens Bundles (any depth, entry.resource) into resources, reporting OperationOutcomes. */
-function flatten(input: unknown[], warn: (m: string) => void, counts: { skipped: number }): Json[] {
-  const out: Json[] = [];
-  const visit = (r: unknown, depth: number) => {
+/** Flattens Bundles (any depth, entry.resource) into resources with their fullUrl, reporting bad entries. */
+export function flatten(input: unknown[], warn: (m: string) => void = () => undefined, counts: { skipped: number } = { skipped: 0 }): Located[] {
+  const out: Located[] = [];
+  const visit = (r: unknown, depth: number, fullUrl?: string) => {
     if (!isObj(r)) {
       counts.skipped++;
       warn('skipped an entry that is not a JSON object');
@@ -57,38 +60,20 @@ function flatten(input: unknown[], warn: (m: string) => void, counts: { skipped:
           continue;
         }
         const resource = e.resource;
+        const url = str(e.fullUrl);
         // A transaction Bundle may give ids only as urn:uuid fullUrls.
-        if (isObj(resource) && resource.id === undefined && typeof e.fullUrl === 'string') {
-          const m = e.fullUrl.match(/^urn:uuid:([A-Za-z0-9-]+)$/);
-          if (m) visit({ ...resource, id: m[1] }, depth + 1);
-          else visit(resource, depth + 1);
-        } else visit(resource, depth + 1);
+        if (isObj(resource) && resource.id === undefined && url) {
+          const m = url.match(/^urn:uuid:([A-Za-z0-9-]+)$/);
+          if (m) visit({ ...resource, id: m[1] }, depth + 1, url);
+          else visit(resource, depth + 1, url);
+        } else visit(resource, depth + 1, url);
       }
       return;
     }
-    out.push(r);
+    out.push(fullUrl ? { resource: r, fullUrl } : { resource: r });
   };
   for (const r of input) visit(r, 0);
   return out;
-}
-
-function contextFor(resources: Json[]): SummaryContext {
-  const byRef = new Map<string, Json>();
-  const docByBinary = new Map<string, Json>();
-  for (const r of resources) {
-    if (typeof r.resourceType === 'string' && typeof r.id === 'string') byRef.set(`${r.resourceType}/${r.id}`, r);
-    if (r.resourceType === 'DocumentReference') {
-      for (const c of arr(r.content)) {
-        const url = isObj(c) && isObj(c.attachment) ? str(c.attachment.url) : undefined;
-        const m = url?.match(/(?:^|\/)Binary\/([A-Za-z0-9._-]+)$/);
-        if (m) docByBinary.set(m[1], r);
-      }
-    }
-  }
-  return {
-    resolve: (ref) => byRef.get(ref.replace(/^.*\/([A-Z][A-Za-z]+\/[^/]+)$/, '$1')),
-    documentFor: (id) => docByBinary.get(id),
-  };
 }
 
 /**
@@ -107,8 +92,8 @@ export async function importFhirResources(
 ): Promise<FhirImportResult> {
   const warn = opts.warn ?? (() => undefined);
   const counts = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
-  const flat = flatten(resources, warn, counts);
-  const ctx = contextFor(opts.context ? [...flat, ...opts.context] : flat);
+  const located = flatten(resources, warn, counts);
+  const ctx = opts.index ?? new ResourceIndex(opts.context ? [...located, ...flatten(opts.context)] : located);
   const batch: ImportItem[] = [];
   const flush = async () => {
     if (!batch.length) return;
@@ -117,7 +102,7 @@ export async function importFhirResources(
     counts.updated += r.updated.length;
     counts.unchanged += r.unchanged;
   };
-  for (const r of flat) {
+  for (const { resource: r } of located) {
     const type = r.resourceType;
     if (type === 'OperationOutcome') {
       counts.skipped++;

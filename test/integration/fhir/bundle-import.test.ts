@@ -231,3 +231,30 @@ describe('awkward bundles', () => {
     expect(r.status).toBe(401);
   });
 });
+
+describe('references and inline notes as newer Synthea writes them', () => {
+  it('resolves urn:uuid and #contained references, and makes inline note text searchable', async () => {
+    const user = await rt.signup();
+    const medUrl = 'urn:uuid:5d3f2a10-1111-4a4a-9b9b-0123456789ab';
+    const note = 'Patient reports wheezing after exercise; albuterol helps.';
+    const body = JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: medUrl, resource: { resourceType: 'Medication', id: '5d3f2a10-1111-4a4a-9b9b-0123456789ab', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '745679', display: 'albuterol 90 MCG/ACTUAT inhaler' }] } }, request: { method: 'POST', url: 'Medication' } },
+        { fullUrl: 'urn:uuid:aa000000-0000-4000-8000-000000000001', resource: { resourceType: 'MedicationRequest', id: 'aa000000-0000-4000-8000-000000000001', status: 'active', authoredOn: '2023-05-05T10:00:00-04:00', medicationReference: { reference: medUrl } } },
+        { fullUrl: 'urn:uuid:aa000000-0000-4000-8000-000000000002', resource: { resourceType: 'MedicationRequest', id: 'aa000000-0000-4000-8000-000000000002', status: 'active', authoredOn: '2023-06-06', contained: [{ resourceType: 'Medication', id: 'm', code: { text: 'fluticasone 44 MCG inhaler' } }], medicationReference: { reference: '#m' } } },
+        { fullUrl: 'urn:uuid:aa000000-0000-4000-8000-000000000003', resource: { resourceType: 'DocumentReference', id: 'aa000000-0000-4000-8000-000000000003', status: 'current', type: { coding: [{ system: 'http://loinc.org', code: '34117-2', display: 'History and physical note' }] }, date: '2023-05-05T10:00:00Z', content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(note).toString('base64') } }] } },
+      ],
+    });
+    const r = await upload(rt, user.token, body);
+    expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    const map = byId(await allItems(rt, user.token));
+    expect(map.get('MedicationRequest/aa000000-0000-4000-8000-000000000001').title).toBe('Medication: albuterol 90 MCG/ACTUAT inhaler, 2023-05-05');
+    expect(map.get('MedicationRequest/aa000000-0000-4000-8000-000000000002').title).toBe('Medication: fluticasone 44 MCG inhaler, 2023-06-06');
+    const found = await rt.api('GET', '/api/vault/items?q=wheezing&limit=10', { token: user.token });
+    expect(found.body.items.map((i: any) => i.sourceId)).toEqual(['DocumentReference/aa000000-0000-4000-8000-000000000003']);
+    const doc = (await rt.api('GET', `/api/vault/items/${found.body.items[0].id}`, { token: user.token })).body;
+    expect(doc.text).toContain(note);
+  });
+});

@@ -186,7 +186,11 @@ export function toIsoInstant(v: unknown): string | undefined {
   if (/^\d{4}$/.test(s)) candidate = `${s}-01-01T00:00:00Z`;
   else if (/^\d{4}-\d{2}$/.test(s)) candidate = `${s}-01T00:00:00Z`;
   else if (/^\d{4}-\d{2}-\d{2}$/.test(s)) candidate = `${s}T00:00:00Z`;
-  else if (/^\d{4}-\d{2}-\d{2}T/.test(s)) candidate = s;
+  else if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    // A dateTime without an offset (invalid FHIR, common in exports) is read as UTC, never
+    // in whatever time zone this server happens to run in.
+    candidate = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`;
+  }
   else return undefined;
   const t = Date.parse(candidate);
   if (Number.isNaN(t)) return undefined;
@@ -194,6 +198,15 @@ export function toIsoInstant(v: unknown): string | undefined {
   // Outside 0001–9999 PostgreSQL and JSON disagree; such a date is an error in the source.
   if (year < 1 || year > 9999) return undefined;
   return new Date(t).toISOString();
+}
+
+/** The first date of a Timing: its first `event`, else the start of `repeat.boundsPeriod`. */
+export function timingStart(t: unknown): string | undefined {
+  if (!isObj(t)) return undefined;
+  const event = arr(t.event).find((e) => typeof e === 'string');
+  if (typeof event === 'string') return event;
+  const bounds = isObj(t.repeat) ? t.repeat.boundsPeriod : undefined;
+  return isObj(bounds) && typeof bounds.start === 'string' ? bounds.start : undefined;
 }
 
 /** "2024-03-02" from a FHIR date or dateTime (as written: no time-zone shift), or a Period's start. */

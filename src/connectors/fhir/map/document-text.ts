@@ -22,17 +22,38 @@ export function stripMarkup(xml: string): string {
     .trim();
 }
 
+/** Base64 characters decoded at most: enough for MAX_CHARS of text even after markup is stripped. */
+const MAX_BASE64 = 4 * 1024 * 1024;
+
+/** Whether decoded bytes read as text (no NULs, few control characters): for attachments without a content type. */
+function looksLikeText(buf: Buffer): boolean {
+  const head = buf.subarray(0, 4096);
+  if (!head.length) return false;
+  let odd = 0;
+  for (const b of head) {
+    if (b === 0) return false;
+    if (b < 9 || (b > 13 && b < 32)) odd++;
+  }
+  return odd / head.length < 0.01;
+}
+
 /**
- * The readable text of a Binary when it is text (plain, HTML, XML such as a C-CDA document),
- * capped so one huge document cannot swamp the index. Other formats (PDF, images) give none.
+ * The readable text of a Binary or an Attachment (`contentType` + base64 `data`) when it is
+ * text (plain, HTML, XML such as a C-CDA document, JSON), with markup stripped and capped so
+ * one huge document cannot swamp the index. Other formats (PDF, images) give none. An
+ * attachment without a content type is read when its bytes look like text.
  */
 export function documentText(binary: Json): string | undefined {
   const type = (str(binary.contentType) ?? '').toLowerCase();
   const data = str(binary.data);
   if (!data) return undefined;
-  const textual = type.startsWith('text/') || type.includes('xml') || type.includes('json');
-  if (!textual) return undefined;
-  const raw = Buffer.from(data, 'base64').toString('utf8');
-  const text = type.includes('xml') || type.includes('html') ? stripMarkup(raw) : raw.replace(/\s+/g, ' ').trim();
+  const textual = type.startsWith('text/') || type.includes('xml') || type.includes('json') || type.includes('html');
+  if (type && !textual) return undefined;
+  const bytes = Buffer.from(data.length > MAX_BASE64 ? data.slice(0, MAX_BASE64) : data, 'base64');
+  if (!type && !looksLikeText(bytes)) return undefined;
+  const charset = type.match(/charset\s*=\s*"?([a-z0-9_-]+)/)?.[1];
+  const raw = bytes.toString(charset && /^(iso-?8859-?1|latin-?1|windows-1252|us-ascii)$/.test(charset) ? 'latin1' : 'utf8').replace(/^\uFEFF/, '');
+  const markup = type.includes('xml') || type.includes('html') || (!type && /^\s*</.test(raw));
+  const text = markup ? stripMarkup(raw) : raw.replace(/\s+/g, ' ').trim();
   return text ? text.slice(0, MAX_CHARS) : undefined;
 }

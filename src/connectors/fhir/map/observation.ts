@@ -1,4 +1,4 @@
-import { arr, choiceValue, conceptText, displayDate, hasCode, isObj, quantity, type Json } from './datatypes.ts';
+import { arr, choiceValue, conceptText, displayDate, hasCode, isObj, quantity, timingStart, type Json } from './datatypes.ts';
 
 const LOINC = 'http://loinc.org';
 const SYSTOLIC = '8480-6';
@@ -63,7 +63,7 @@ export function observationSummary(obs: Json): { head: string; lines: string[] }
     if (text) lines.push(`Reference range: ${text}`);
   }
   for (const n of arr(obs.note)) if (isObj(n) && typeof n.text === 'string') lines.push(`Note: ${n.text}`);
-  const when = displayDate(obs.effectiveDateTime ?? obs.effectivePeriod ?? obs.effectiveInstant ?? obs.issued);
+  const when = displayDate(obs.effectiveDateTime ?? obs.effectivePeriod ?? obs.effectiveInstant ?? timingStart(obs.effectiveTiming) ?? obs.issued);
   if (!when) lines.push('Date not recorded');
   return { head, lines };
 }

@@ -1,10 +1,12 @@
-import { arr, choiceValue, codeLabels, conceptText, displayDate, humanName, isObj, referenceDisplay, str, toIsoInstant, type Json } from './datatypes.ts';
+import { arr, choiceValue, codeLabels, conceptText, displayDate, humanName, isObj, referenceDisplay, str, timingStart, toIsoInstant, type Json } from './datatypes.ts';
 import { observationSummary } from './observation.ts';
 import { documentText } from './document-text.ts';
+import { describeMore, narrative, refName } from './describe-more.ts';
 
 /** What the mapper needs from other resources of the same import (referenced Medications, DocumentReferences of a Binary). */
 export interface SummaryContext {
-  resolve(reference: string): Json | undefined;
+  /** The referenced resource; `from` is the referring resource (for `#id` contained references). */
+  resolve(reference: string, from?: Json): Json | undefined;
   /** The DocumentReference whose attachment points at this Binary, if any. */
   documentFor(binaryId: string): Json | undefined;
 }
@@ -19,35 +21,65 @@ export interface Summary {
 const TITLE_MAX = 300;
 const TEXT_MAX = 200_000;
 
-/** Where each type keeps its clinical date, in order of preference. */
+/** Where each type keeps its clinical date, in order of preference (`a.b` walks into objects and arrays). */
 const DATE_FIELDS: Record<string, string[]> = {
-  Observation: ['effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'issued'],
-  Condition: ['onsetDateTime', 'onsetPeriod', 'recordedDate', 'dateRecorded', 'abatementDateTime'],
-  AllergyIntolerance: ['onsetDateTime', 'onsetPeriod', 'onset', 'recordedDate', 'lastOccurrence'],
-  MedicationRequest: ['authoredOn'],
+  Observation: ['effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'effectiveTiming', 'issued'],
+  Condition: ['onsetDateTime', 'onsetPeriod', 'onsetString', 'recordedDate', 'assertedDate', 'dateRecorded', 'abatementDateTime'],
+  AllergyIntolerance: ['onsetDateTime', 'onsetPeriod', 'onsetString', 'onset', 'recordedDate', 'assertedDate', 'recordedDate', 'lastOccurrence'],
+  MedicationRequest: ['authoredOn', 'dispenseRequest.validityPeriod'],
   MedicationOrder: ['dateWritten'],
   MedicationStatement: ['effectiveDateTime', 'effectivePeriod', 'dateAsserted'],
-  MedicationAdministration: ['effectiveDateTime', 'effectivePeriod'],
+  MedicationAdministration: ['effectiveDateTime', 'effectivePeriod', 'occurenceDateTime', 'occurrenceDateTime'],
   MedicationDispense: ['whenHandedOver', 'whenPrepared'],
-  Immunization: ['occurrenceDateTime', 'date', 'recorded'],
-  Procedure: ['performedDateTime', 'performedPeriod'],
-  Encounter: ['period'],
+  Immunization: ['occurrenceDateTime', 'occurrenceString', 'date', 'recorded'],
+  Procedure: ['performedDateTime', 'performedPeriod', 'performedString', 'occurrenceDateTime', 'occurrencePeriod'],
+  Encounter: ['period', 'actualPeriod'],
   DiagnosticReport: ['effectiveDateTime', 'effectivePeriod', 'issued'],
-  DocumentReference: ['date', 'context.period'],
+  DocumentReference: ['date', 'context.period', 'created', 'indexed'],
   CarePlan: ['period', 'created'],
-  Goal: ['startDate', 'statusDate'],
+  Goal: ['startDate', 'target.dueDate', 'statusDate'],
   CareTeam: ['period'],
   Claim: ['billablePeriod', 'created'],
   ExplanationOfBenefit: ['billablePeriod', 'created'],
-  ServiceRequest: ['occurrenceDateTime', 'occurrencePeriod', 'authoredOn'],
+  ServiceRequest: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn'],
   Coverage: ['period'],
   FamilyMemberHistory: ['date'],
+  Appointment: ['start', 'requestedPeriod', 'created'],
+  AppointmentResponse: ['start'],
+  Communication: ['sent', 'received'],
+  CommunicationRequest: ['occurrenceDateTime', 'occurrencePeriod', 'authoredOn'],
+  QuestionnaireResponse: ['authored'],
+  ImagingStudy: ['started', 'series.started'],
+  Specimen: ['collection.collectedDateTime', 'collection.collectedPeriod', 'receivedTime'],
+  Provenance: ['recorded', 'occurredDateTime', 'occurredPeriod'],
+  Media: ['createdDateTime', 'createdPeriod', 'issued'],
+  RiskAssessment: ['occurrenceDateTime', 'occurrencePeriod'],
+  SupplyDelivery: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'],
+  SupplyRequest: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn'],
+  Device: ['manufactureDate'],
+  DeviceRequest: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn'],
+  DeviceUseStatement: ['timingDateTime', 'timingPeriod', 'timingTiming', 'recordedOn'],
+  AdverseEvent: ['date', 'detected', 'recordedDate'],
+  ClinicalImpression: ['effectiveDateTime', 'effectivePeriod', 'date'],
+  Task: ['executionPeriod', 'authoredOn'],
+  DetectedIssue: ['identifiedDateTime', 'identifiedPeriod'],
+  ChargeItem: ['occurrenceDateTime', 'occurrencePeriod', 'enteredDate'],
+  NutritionOrder: ['dateTime'],
+  Consent: ['dateTime'],
+  ClaimResponse: ['created'],
+  AuditEvent: ['recorded'],
+  VisionPrescription: ['dateWritten', 'created'],
+  ProcedureRequest: ['occurrenceDateTime', 'occurrencePeriod', 'authoredOn'],
 };
 
-function pick(resource: Json, path: string): unknown {
-  let cur: unknown = resource;
-  for (const p of path.split('.')) cur = isObj(cur) ? cur[p] : undefined;
-  return cur;
+/** Tried after a type's own fields, and for every type not listed above. */
+const GENERIC_DATES = ['effectiveDateTime', 'effectivePeriod', 'occurrenceDateTime', 'occurrencePeriod', 'date', 'period', 'issued', 'authoredOn', 'created', 'recorded', 'start'];
+
+/** Values at a dotted path, walking into arrays; a Timing yields its first date. */
+function pick(resource: Json, path: string): unknown[] {
+  let cur: unknown[] = [resource];
+  for (const p of path.split('.')) cur = cur.flatMap((c) => (isObj(c) ? arr(c[p]) : []));
+  return cur.map((v) => (isObj(v) && (v.event !== undefined || v.repeat !== undefined) ? timingStart(v) : v));
 }
 
 function clinicalDate(r: Json, ctx: SummaryContext): unknown {
@@ -55,9 +87,8 @@ function clinicalDate(r: Json, ctx: SummaryContext): unknown {
     const doc = ctx.documentFor(r.id);
     return doc ? clinicalDate(doc, ctx) : undefined;
   }
-  for (const f of DATE_FIELDS[String(r.resourceType)] ?? ['date', 'effectiveDateTime', 'period', 'issued']) {
-    const v = pick(r, f);
-    if (v !== undefined && toIsoInstant(v)) return v;
+  for (const f of [...(DATE_FIELDS[String(r.resourceType)] ?? []), ...GENERIC_DATES]) {
+    for (const v of pick(r, f)) if (v !== undefined && toIsoInstant(v)) return v;
   }
   return undefined;
 }
@@ -82,11 +113,21 @@ function medicationName(r: Json, ctx: SummaryContext): string | undefined {
   const byCode = conceptText(r.medicationCodeableConcept);
   if (byCode) return byCode;
   const ref = isObj(r.medicationReference) ? r.medicationReference : undefined;
-  const med = ref && typeof ref.reference === 'string' ? ctx.resolve(ref.reference) : undefined;
+  const med = ref && typeof ref.reference === 'string' ? ctx.resolve(ref.reference, r) : undefined;
   return (med && conceptText(med.code)) ?? referenceDisplay(ref);
 }
 
 type Head = { head: string; lines: string[] };
+
+/** Text of inline attachments (Synthea puts notes as base64 in DocumentReference and DiagnosticReport), each once. */
+function attachmentTexts(attachments: unknown[]): string[] {
+  const out = new Set<string>();
+  for (const a of attachments) {
+    const t = isObj(a) ? documentText(a) : undefined;
+    if (t) out.add(t);
+  }
+  return [...out];
+}
 
 /** One-line head and detail lines of each resource type we know well. */
 function describe(r: Json, ctx: SummaryContext): Head {
@@ -101,7 +142,9 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Verification', status(r, 'verificationStatus'));
       add('Severity', conceptText(r.severity));
       add('Body site', arr(r.bodySite).map(conceptText).filter(Boolean).join(', ') || undefined);
+      add('Onset', choiceValue(r, 'onset'));
       add('Resolved', choiceValue(r, 'abatement'));
+      for (const n of arr(r.note)) if (isObj(n)) add('Note', str(n.text));
       return { head: `Condition: ${conceptText(r.code) ?? 'unnamed'}`, lines };
     }
     case 'AllergyIntolerance': {
@@ -119,8 +162,11 @@ function describe(r: Json, ctx: SummaryContext): Head {
     case 'MedicationAdministration':
     case 'MedicationDispense': {
       add('Status', status(r));
-      for (const d of arr(r.dosageInstruction ?? r.dosage)) if (isObj(d)) add('Dosage', str(d.text) ?? str(d.patientInstruction));
-      add('Prescriber', referenceDisplay(r.requester));
+      for (const d of arr(r.dosageInstruction ?? r.dosage)) if (isObj(d)) add('Dosage', str(d.text) ?? str(d.patientInstruction) ?? choiceValue({ doseQuantity: d.dose }, 'dose') ?? choiceValue({ doseQuantity: arr(d.doseAndRate).map((x) => (isObj(x) ? x.doseQuantity : undefined)).find(isObj) }, 'dose'));
+      add('Quantity', choiceValue({ xQuantity: r.quantity }, 'x'));
+      add('Days supply', choiceValue({ xQuantity: r.daysSupply }, 'x'));
+      add('Prescriber', refName(r.requester, ctx, r) ?? refName(r.prescriber, ctx, r));
+      add('Performer', arr(r.performer).map((p) => (isObj(p) ? refName(p.actor, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
       add('Reason', arr(r.reasonCode).map(conceptText).filter(Boolean).join(', ') || undefined);
       return { head: `Medication: ${medicationName(r, ctx) ?? 'unnamed'}`, lines };
     }
@@ -136,26 +182,34 @@ function describe(r: Json, ctx: SummaryContext): Head {
       return { head: `Immunization: ${conceptText(r.vaccineCode) ?? 'unnamed vaccine'}`, lines };
     case 'Procedure':
       add('Status', status(r));
-      add('Performer', arr(r.performer).map((p) => (isObj(p) ? referenceDisplay(p.actor) : undefined)).filter(Boolean).join(', ') || undefined);
-      add('Reason', arr(r.reasonCode).map(conceptText).filter(Boolean).join(', ') || undefined);
+      add('Performed', typeof r.performedString === 'string' || r.performedAge || r.performedRange ? choiceValue(r, 'performed') : undefined);
+      add('Performer', arr(r.performer).map((p) => (isObj(p) ? refName(p.actor, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
+      add('Reason', [...arr(r.reasonCode).map(conceptText), ...arr(r.reasonReference).map((x) => refName(x, ctx, r))].filter(Boolean).join(', ') || undefined);
+      add('Body site', arr(r.bodySite).map(conceptText).filter(Boolean).join(', ') || undefined);
+      add('Outcome', conceptText(r.outcome));
+      for (const n of arr(r.note)) if (isObj(n)) add('Note', str(n.text));
       return { head: `Procedure: ${conceptText(r.code) ?? 'unnamed'}`, lines };
     case 'Encounter': {
       const kind = arr(r.type).map(conceptText).find(Boolean) ?? (isObj(r.class) ? conceptText({ coding: [r.class] }) : undefined) ?? 'Visit';
       add('Status', status(r));
       add('Reason', arr(r.reasonCode).map(conceptText).filter(Boolean).join(', ') || undefined);
-      add('Location', arr(r.location).map((l) => (isObj(l) ? referenceDisplay(l.location) : undefined)).filter(Boolean).join(', ') || undefined);
-      add('Provider', referenceDisplay(r.serviceProvider));
+      add('Location', arr(r.location).map((l) => (isObj(l) ? refName(l.location, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
+      add('Clinicians', [...new Set(arr(r.participant).map((p) => (isObj(p) ? refName(p.individual, ctx, r) : undefined)).filter(Boolean))].join(', ') || undefined);
+      add('Provider', refName(r.serviceProvider, ctx, r));
       return { head: `Encounter: ${kind}`, lines };
     }
     case 'DiagnosticReport':
       add('Status', status(r));
       add('Conclusion', str(r.conclusion));
-      add('Results', arr(r.result).map(referenceDisplay).filter(Boolean).join(', ') || undefined);
+      add('Results', arr(r.result).map((x) => refName(x, ctx, r)).filter(Boolean).join(', ') || undefined);
+      add('Performer', arr(r.performer).map((x) => refName(x, ctx, r)).filter(Boolean).join(', ') || undefined);
+      lines.push(...attachmentTexts(arr(r.presentedForm)));
       return { head: `Report: ${conceptText(r.code) ?? 'unnamed'}`, lines };
     case 'DocumentReference':
       add('Status', status(r));
-      add('Author', arr(r.author).map(referenceDisplay).filter(Boolean).join(', ') || undefined);
+      add('Author', arr(r.author).map((x) => refName(x, ctx, r)).filter(Boolean).join(', ') || undefined);
       add('Format', arr(r.content).map((c) => (isObj(c) && isObj(c.format) ? str(c.format.display) : undefined)).find(Boolean));
+      lines.push(...attachmentTexts(arr(r.content).map((c) => (isObj(c) ? c.attachment : undefined))));
       return { head: `Document: ${str(r.description) ?? conceptText(r.type) ?? 'untitled'}`, lines };
     case 'Binary': {
       const doc = typeof r.id === 'string' ? ctx.documentFor(r.id) : undefined;
@@ -179,15 +233,26 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Gender', str(r.gender));
       return { head: `Patient: ${humanName(r.name) ?? 'unnamed'}`, lines };
     case 'Practitioner':
+      add('Qualification', arr(r.qualification).map((q) => (isObj(q) ? conceptText(q.code) : undefined)).filter(Boolean).join(', ') || undefined);
       return { head: `Practitioner: ${humanName(r.name) ?? 'unnamed'}`, lines };
     case 'Organization':
+      add('Type', arr(r.type).map(conceptText).filter(Boolean).join(', ') || undefined);
+      add('Place', arr(r.address).filter(isObj).map((a) => [str(a.city), str(a.state)].filter(Boolean).join(', ')).find(Boolean));
       return { head: `Organization: ${str(r.name) ?? 'unnamed'}`, lines };
-    case 'CareTeam':
+    case 'CareTeam': {
       add('Status', status(r));
-      add('Members', arr(r.participant).map((p) => (isObj(p) ? referenceDisplay(p.member) : undefined)).filter(Boolean).join(', ') || undefined);
-      return { head: `Care team: ${str(r.name) ?? 'unnamed'}`, lines };
+      add('Members', arr(r.participant).map((p) => (isObj(p) ? refName(p.member, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
+      const reason = arr(r.reasonCode).map(conceptText).filter(Boolean).join(', ') || undefined;
+      add('Reason', reason);
+      add('Organization', arr(r.managingOrganization).map((x) => refName(x, ctx, r)).filter(Boolean).join(', ') || undefined);
+      return { head: `Care team: ${str(r.name) ?? (reason ? `for ${reason}` : arr(r.category).map(conceptText).find(Boolean) ?? 'unnamed')}`, lines };
+    }
     case 'Device':
       add('Status', status(r));
+      add('Type', conceptText(r.type));
+      add('Manufacturer', str(r.manufacturer));
+      add('Model', str(r.modelNumber));
+      add('Expires', displayDate(r.expirationDate));
       return { head: `Device: ${arr(r.deviceName).map((d) => (isObj(d) ? str(d.name) : undefined)).find(Boolean) ?? conceptText(r.type) ?? 'unnamed'}`, lines };
     case 'Claim':
     case 'ExplanationOfBenefit': {
@@ -195,11 +260,20 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Total', choiceValue({ xMoney: isObj(r.total) ? r.total : arr(r.total).map((t) => (isObj(t) ? t.amount : undefined))[0] }, 'x'));
       const services = arr(r.item).map((i) => (isObj(i) ? conceptText(i.productOrService) : undefined)).filter(Boolean);
       add('Services', services.join(', ') || undefined);
-      return { head: `${type === 'Claim' ? 'Claim' : 'Explanation of benefit'}: ${conceptText(r.type) ?? 'unnamed'}`, lines };
+      add('Provider', refName(r.provider, ctx, r));
+      add('Insurer', refName(r.insurer, ctx, r));
+      add('Prescription', refName(r.prescription, ctx, r));
+      add('Payment', isObj(r.payment) ? choiceValue({ xMoney: r.payment.amount }, 'x') : undefined);
+      const kind = conceptText(r.type);
+      const what = services.length ? `${services.slice(0, 3).join(', ')}${services.length > 3 ? ', …' : ''}` : refName(r.prescription, ctx, r);
+      return { head: `${type === 'Claim' ? 'Claim' : 'Explanation of benefit'}${kind ? ` (${kind})` : ''}: ${what ?? 'no services listed'}`, lines };
     }
     default: {
-      const name = conceptText(r.code) ?? str(r.name) ?? str(r.title) ?? conceptText(r.type) ?? str(r.description);
+      const more = describeMore(r, ctx);
+      if (more) return more;
+      const name = conceptText(r.code) ?? str(r.name) ?? humanName(r.name) ?? str(r.title) ?? conceptText(r.type) ?? str(r.description);
       add('Status', status(r));
+      add('Summary', narrative(r));
       return { head: `${type}${name ? `: ${name}` : ''}`, lines };
     }
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { flatten } from '../import.ts';
+import { ResourceIndex, typeAndId } from './references.ts';
+import { summarize } from './summarize.ts';
+
+const med = (text: string) => ({ resourceType: 'Medication', code: { text } });
+
+describe('ResourceIndex', () => {
+  it('resolves urn:uuid fullUrls, absolute and versioned references, and #contained ones', () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:7f1c0e9e-0000-4000-8000-000000000001', resource: { ...med('Lisinopril 10 MG'), id: '7f1c0e9e-0000-4000-8000-000000000001' } },
+        { fullUrl: 'urn:uuid:7f1c0e9e-0000-4000-8000-000000000002', resource: med('Metformin 500 MG') },
+        { fullUrl: 'https://ehr.example.org/fhir/Medication/m3', resource: { ...med('Atorvastatin 20 MG'), id: 'm3' } },
+      ],
+    };
+    const index = new ResourceIndex(flatten([bundle]));
+    expect(index.resolve('urn:uuid:7f1c0e9e-0000-4000-8000-000000000001')?.code).toEqual({ text: 'Lisinopril 10 MG' });
+    // An entry without id is still found by its fullUrl.
+    expect(index.resolve('urn:uuid:7f1c0e9e-0000-4000-8000-000000000002')?.code).toEqual({ text: 'Metformin 500 MG' });
+    expect(index.resolve('Medication/m3')?.id).toBe('m3');
+    expect(index.resolve('https://ehr.example.org/fhir/Medication/m3/_history/4')?.id).toBe('m3');
+    expect(index.resolve('https://other.example.org/fhir/Medication/m3')?.id).toBe('m3');
+    expect(index.resolve('Medication/unknown')).toBeUndefined();
+    const withContained = { resourceType: 'MedicationRequest', contained: [{ ...med('Insulin glargine'), id: 'med1' }], medicationReference: { reference: '#med1' } };
+    expect(index.resolve('#med1', withContained)?.code).toEqual({ text: 'Insulin glargine' });
+    expect(index.resolve('#med1')).toBeUndefined();
+    expect(summarize(withContained, index).title).toBe('Medication: Insulin glargine');
+    expect(summarize({ resourceType: 'MedicationRequest', medicationReference: { reference: 'urn:uuid:7f1c0e9e-0000-4000-8000-000000000002' } }, index).title).toBe('Medication: Metformin 500 MG');
+  });
+
+  it('links a Binary to its DocumentReference by relative, absolute or urn:uuid url', () => {
+    const index = new ResourceIndex(
+      flatten([
+        {
+          resourceType: 'Bundle',
+          entry: [
+            { resource: { resourceType: 'DocumentReference', id: 'd1', content: [{ attachment: { url: 'https://ehr.example.org/fhir/Binary/b1' } }] } },
+            { resource: { resourceType: 'DocumentReference', id: 'd2', content: [{ attachment: { url: 'urn:uuid:0000-b2' } }] } },
+            { fullUrl: 'urn:uuid:0000-b2', resource: { resourceType: 'Binary', id: 'b2' } },
+          ],
+        },
+      ]),
+    );
+    expect(index.documentFor('b1')?.id).toBe('d1');
+    expect(index.documentFor('b2')?.id).toBe('d2');
+  });
+
+  it('reads Type/id out of references', () => {
+    expect(typeAndId('Patient/123')).toBe('Patient/123');
+    expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');
+    expect(typeAndId('urn:uuid:abc')).toBeUndefined();
+  });
+});

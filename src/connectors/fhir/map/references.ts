@@ -1,0 +1,61 @@
+import { arr, isObj, str, type Json } from './datatypes.ts';
+
+/** A resource as found in a Bundle: the resource and the entry's `fullUrl`, when given. */
+export interface Located {
+  resource: Json;
+  fullUrl?: string;
+}
+
+/** `Type/id` of a relative or absolute reference (`…/Medication/123/_history/2` → `Medication/123`). */
+export function typeAndId(reference: string): string | undefined {
+  const m = reference.match(/(?:^|\/)([A-Z][A-Za-z]+\/[A-Za-z0-9._-]{1,200})(?:\/_history\/[^/]+)?$/);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Resolves the references of one import: relative (`Medication/1`), absolute
+ * (`https://…/Medication/1`), version-specific, Bundle entry `fullUrl`s (Synthea's
+ * `urn:uuid:…`), and `#id` references to a resource's own `contained` resources.
+ * Also answers which DocumentReference points at a given Binary (by any of those forms).
+ */
+export class ResourceIndex {
+  private readonly byUrl = new Map<string, Json>();
+  private readonly byTypeId = new Map<string, Json>();
+  private readonly docByBinary = new Map<string, Json>();
+
+  constructor(located: Iterable<Located>) {
+    const docs: Json[] = [];
+    for (const { resource: r, fullUrl } of located) {
+      if (fullUrl) this.byUrl.set(fullUrl, r);
+      if (typeof r.resourceType === 'string' && typeof r.id === 'string') this.byTypeId.set(`${r.resourceType}/${r.id}`, r);
+      if (r.resourceType === 'DocumentReference') docs.push(r);
+    }
+    for (const doc of docs) {
+      for (const c of arr(doc.content)) {
+        const url = isObj(c) && isObj(c.attachment) ? str(c.attachment.url) : undefined;
+        if (!url) continue;
+        const target = this.resolve(url, doc);
+        const id = target?.resourceType === 'Binary' && typeof target.id === 'string' ? target.id : url.match(/(?:^|\/)Binary\/([A-Za-z0-9._-]+)$/)?.[1];
+        if (id && !this.docByBinary.has(id)) this.docByBinary.set(id, doc);
+      }
+    }
+  }
+
+  /** The resource a reference points at, looked up in `from.contained` for `#id` references. */
+  resolve(reference: string, from?: Json): Json | undefined {
+    const ref = reference.trim();
+    if (ref.startsWith('#')) {
+      const id = ref.slice(1);
+      return arr(from?.contained).find((c): c is Json => isObj(c) && c.id === id);
+    }
+    const exact = this.byUrl.get(ref);
+    if (exact) return exact;
+    const key = typeAndId(ref);
+    return key ? this.byTypeId.get(key) ?? this.byUrl.get(ref.replace(/\/_history\/[^/]+$/, '')) : undefined;
+  }
+
+  /** The DocumentReference whose attachment points at this Binary, if any. */
+  documentFor(binaryId: string): Json | undefined {
+    return this.docByBinary.get(binaryId);
+  }
+}
