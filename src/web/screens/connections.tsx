@@ -2,7 +2,8 @@ import { useEffect, useState } from 'hono/jsx/dom';
 import { ApiError, api } from '../lib/api.ts';
 import { useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
-import type { Integration } from '../lib/types.ts';
+import { rememberJob, rememberedJobs, seedJobs } from '../lib/sync-jobs.ts';
+import type { Integration, Job } from '../lib/types.ts';
 import { ErrorNote, Spinner, Status } from '../lib/ui.tsx';
 import { FileImport } from './file-import.tsx';
 import { IntegrationCard, baseOf, connectError, keyOf, nameOf } from './integration-card.tsx';
@@ -15,9 +16,19 @@ export function ConnectionsScreen() {
   const [error, setError] = useState<unknown>(null);
   const [unavailable, setUnavailable] = useState(false);
   // The provider's callback lands here with ?connected=<id>&jobId=<first sync> or ?error=<code>&provider=<id>.
-  const landed = search.get('connected');
-  const [jobs, setJobs] = useState<Record<string, string>>(landed && search.get('jobId') ? { [landed]: search.get('jobId')! } : {});
+  // They are read once, then dropped from the address so a reload or a shared link does not repeat them.
+  const [landing] = useState(() => ({ connected: search.get('connected'), jobId: search.get('jobId'), error: search.get('error'), provider: search.get('provider') }));
+  const landed = landing.connected;
+  const [jobs, setJobs] = useState<Record<string, string>>(() => {
+    if (landed && landing.jobId) rememberJob(landed, landing.jobId);
+    return landed && landing.jobId ? { [landed]: landing.jobId } : {};
+  });
+  const [syncing, setSyncing] = useState<Record<string, boolean>>({});
   const [status, setStatus] = useState('');
+
+  useEffect(() => {
+    if (landing.connected || landing.error) history.replaceState(history.state, '', location.pathname);
+  }, []);
 
   // Health-record providers and wearable APIs live under two prefixes; a missing one (404) is just empty.
   const fetchList = async (base: string, field: 'integrations' | 'providers', kind?: string): Promise<Integration[] | null> => {
@@ -29,25 +40,44 @@ export function ConnectionsScreen() {
       throw e;
     }
   };
-  const load = async () => {
+  const load = async (): Promise<Integration[]> => {
     try {
       const [fhir, wearables] = await Promise.all([fetchList('/api/integrations', 'integrations'), fetchList('/api/wearables', 'providers', 'wearable')]);
       setUnavailable(fhir === null && wearables === null);
-      setList([...(fhir ?? []), ...(wearables ?? [])]);
+      return [...(fhir ?? []), ...(wearables ?? [])];
     } catch (e) {
       setError(e);
-      setList([]);
+      return [];
     }
   };
-  useEffect(() => void load(), []);
+  const reload = async () => setList(await load());
+  // Syncs still running (started here, in another tab, or before a reload) show their progress
+  // again; cards appear together with them, so "Sync now" is never briefly enabled over a running sync.
+  useEffect(() => {
+    const running = api<{ jobs: Job[] }>('GET', '/api/jobs').then(
+      (r) => r.jobs ?? [],
+      () => [] as Job[], // progress is a nicety here; the cards still work
+    );
+    void Promise.all([load(), running]).then(([all, jobList]) => {
+      const found = seedJobs(all.map((i) => ({ ...i, key: keyOf(i) })), jobList, rememberedJobs());
+      setJobs((j) => ({ ...found, ...j }));
+      setList(all);
+    });
+  }, []);
 
   const sync = async (i: Integration) => {
+    const key = keyOf(i);
+    if (syncing[key]) return;
     setError(null);
+    setSyncing((s) => ({ ...s, [key]: true }));
     try {
-      const r = await api<{ jobId: string }>('POST', `${baseOf(i)}/${encodeURIComponent(keyOf(i))}/sync`);
-      setJobs({ ...jobs, [keyOf(i)]: r.jobId });
+      const r = await api<{ jobId: string }>('POST', `${baseOf(i)}/${encodeURIComponent(key)}/sync`);
+      rememberJob(key, r.jobId);
+      setJobs((j) => ({ ...j, [key]: r.jobId }));
     } catch (e) {
       setError(e);
+    } finally {
+      setSyncing((s) => ({ ...s, [key]: false }));
     }
   };
 
@@ -55,16 +85,16 @@ export function ConnectionsScreen() {
     if (!confirm(`Disconnect ${nameOf(i)}? Records already imported stay in your vault.`)) return;
     try {
       await api('DELETE', `${baseOf(i)}/${encodeURIComponent(keyOf(i))}`);
-      const { [keyOf(i)]: _gone, ...rest } = jobs;
-      setJobs(rest);
+      rememberJob(keyOf(i), null);
+      setJobs(({ [keyOf(i)]: _gone, ...rest }) => rest);
       setStatus(`${nameOf(i)} disconnected.`);
-      await load();
+      await reload();
     } catch (e) {
       setError(e);
     }
   };
 
-  const failed = search.get('error');
+  const failed = landing.error;
   const providerName = (id: string | null) => (id ? nameOf(list?.find((i) => keyOf(i) === id) ?? { provider: id }) : 'The provider');
 
   return (
@@ -72,7 +102,7 @@ export function ConnectionsScreen() {
       <h1 tabIndex={-1}>Connections</h1>
       <p class="lead">Bring records into your vault. Imported records stay private until you share them.</p>
       {landed ? <p class="success" role="status">{`${providerName(landed)} is connected. Your records are being imported.`}</p> : null}
-      {failed ? <p class="error" role="alert">{`${providerName(search.get('provider'))} was not connected: ${connectError(failed)}.`}</p> : null}
+      {failed ? <p class="error" role="alert">{`${providerName(landing.provider)} was not connected: ${connectError(failed)}.`}</p> : null}
       <Status text={status} />
       <ErrorNote error={error} />
       <h2>Health record and wearable accounts</h2>
@@ -90,10 +120,11 @@ export function ConnectionsScreen() {
             <IntegrationCard
               i={i}
               jobId={jobs[keyOf(i)]}
+              requesting={!!syncing[keyOf(i)]}
               onSync={() => void sync(i)}
               onDisconnect={() => void disconnect(i)}
               onJobDone={() => {
-                void load();
+                void reload();
                 void session.refresh();
               }}
             />

@@ -1,5 +1,7 @@
+import { useState } from 'hono/jsx/dom';
 import { formatDateTime, humanize } from '../lib/format.ts';
-import type { Integration } from '../lib/types.ts';
+import { isActive } from '../lib/sync-jobs.ts';
+import type { Integration, Job } from '../lib/types.ts';
 import { JobProgress } from './job-progress.tsx';
 
 /** The provider id of an integration, whatever name the server gives that field. */
@@ -26,8 +28,12 @@ export function connectError(code: string): string {
 }
 
 /** One provider: its state, and connect / reconnect / sync / disconnect with job progress. */
-export function IntegrationCard(props: { i: Integration; jobId?: string; onSync(): void; onDisconnect(): void; onJobDone(): void }) {
+export function IntegrationCard(props: { i: Integration; jobId?: string; requesting?: boolean; onSync(): void; onDisconnect(): void; onJobDone(): void }) {
   const { i } = props;
+  // The last state read of the job on show; until the current job has been read it counts as running.
+  const [seen, setSeen] = useState<{ id: string; active: boolean } | null>(null);
+  const jobRunning = !!props.jobId && (seen?.id !== props.jobId || seen.active);
+  const busy = !!props.requesting || jobRunning;
   const key = keyOf(i);
   const status = statusOf(i);
   const on = status === 'connected';
@@ -51,8 +57,8 @@ export function IntegrationCard(props: { i: Integration; jobId?: string; onSync(
       </div>
       <div class="row">
         {on ? (
-          <button type="button" class="primary" onClick={props.onSync} aria-label={`Sync ${nameOf(i)} now`}>
-            Sync now
+          <button type="button" class="primary" onClick={props.onSync} disabled={busy} aria-label={`Sync ${nameOf(i)} now`}>
+            {busy ? 'Syncing…' : 'Sync now'}
           </button>
         ) : (
           connectLink(reconnect ? 'Reconnect' : 'Connect')
@@ -63,7 +69,14 @@ export function IntegrationCard(props: { i: Integration; jobId?: string; onSync(
           </button>
         ) : null}
       </div>
-      {props.jobId ? <JobProgress jobId={props.jobId} label={`Sync with ${nameOf(i)}`} onFinished={props.onJobDone} /> : null}
+      {props.jobId ? (
+        <JobProgress
+          jobId={props.jobId}
+          label={`Sync with ${nameOf(i)}`}
+          onUpdate={(j: Job | null) => setSeen({ id: props.jobId!, active: !!j && isActive(j) })}
+          onFinished={props.onJobDone}
+        />
+      ) : null}
     </li>
   );
 }
