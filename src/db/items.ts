@@ -276,6 +276,17 @@ export async function deleteItem(db: Db, userId: string, id: string): Promise<bo
   return Number(r.numDeletedRows) > 0;
 }
 
+/** The item a (source, sourceId) names for this user, if any. */
+export function findItemBySource(db: Db, userId: string, source: string, sourceId: string) {
+  return db
+    .selectFrom('items')
+    .select(['id', 'read_only'])
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .where('source_id', '=', sourceId)
+    .executeTakeFirst();
+}
+
 export function findItemState(db: Db, userId: string, id: string) {
   return db
     .selectFrom('items')

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Sensitivity } from '../db/schema.ts';
 import type { Db } from '../db/types.ts';
 import * as repo from '../db/items.ts';
-import { ConflictError, NotFoundError, ReadOnlyError, AppError } from '../errors.ts';
+import { NotFoundError, ReadOnlyError, AppError } from '../errors.ts';
 import type { UserKeys } from './crypto.ts';
 import type { KeyService } from './keys.ts';
 import { MAX_INDEXED_CHARS, blindTsquery, blindTsvector } from './blind-index.ts';
@@ -84,27 +84,49 @@ export class ItemService {
   }
 
   async create(userId: string, input: NewItem): Promise<ItemDetail> {
+    return (await this.save(userId, input)).item;
+  }
+
+  /**
+   * Creates an item. One that carries a `sourceId` is a re-import when the vault already holds
+   * that (source, sourceId): it goes through the importers' upsert, so the item keeps its id,
+   * its content is replaced (unchanged content writes nothing), the user's permission settings
+   * stay unless `permissions` is given, sensitivity is never lowered, and a read-only item is
+   * refused with 409.
+   */
+  async save(userId: string, input: NewItem): Promise<{ item: ItemDetail; created: boolean }> {
     const keys = await this.keys.forUser(userId);
-    const id = randomUUID();
-    const [write] = await this.seal(this.db, keys, [{ ...input, id, source: input.source ?? 'user', sourceId: input.sourceId ?? null }]);
+    const source = input.source ?? 'user';
     const p = input.permissions;
-    const row = {
-      ...write,
+    const perms = {
       shareWithAi: p?.shareWithAi ?? null,
       shareWithCloud: p?.shareWithCloud ?? null,
       readOnly: p?.readOnly ?? false,
       expiresAt: p?.expiresAt ? new Date(p.expiresAt) : null,
     };
-    try {
-      await repo.insertItem(this.db, row);
-    } catch (e) {
-      if ((e as { code?: string }).code === '23505') {
-        throw new ConflictError('conflict', 'An item with this source and sourceId already exists.');
-      }
-      throw e;
+    if (input.sourceId === undefined) {
+      const id = randomUUID();
+      const [write] = await this.seal(this.db, keys, [{ ...input, id, source, sourceId: null }]);
+      await repo.insertItem(this.db, { ...write, ...perms });
+      this.emit(userId, [id], 'created');
+      return { item: await this.get(userId, id), created: true };
     }
-    this.emit(userId, [id], 'created');
-    return this.get(userId, id);
+    const sourceId = input.sourceId;
+    // Refused before anything is written (the upsert itself also skips read-only rows).
+    if ((await repo.findItemBySource(this.db, userId, source, sourceId))?.read_only) throw new ReadOnlyError();
+    const [write] = await this.seal(this.db, keys, [{ ...input, id: randomUUID(), source, sourceId }]);
+    const result = await this.upsert(this.db, userId, [{ ...write, ...perms }]);
+    const created = result.inserted.length > 0;
+    let id = result.inserted[0] ?? result.updated[0];
+    if (!id) {
+      // Unchanged content, or the item turned read-only since the check above.
+      const now = await repo.findItemBySource(this.db, userId, source, sourceId);
+      if (!now) throw new NotFoundError('item');
+      if (now.read_only) throw new ReadOnlyError();
+      id = now.id;
+    }
+    if (p && !created) return { item: await this.setPermissions(userId, id, p), created };
+    return { item: await this.get(userId, id), created };
   }
 
   /** Idempotent batch import keyed by (source, sourceId); see repo.upsertItems for the rules. */
@@ -115,6 +137,11 @@ export class ItemService {
     const byKey = new Map<string, ImportItem>();
     for (const it of items) byKey.set(`${it.source}\u0000${it.sourceId}`, it);
     const writes = await this.seal(db, keys, [...byKey.values()].map((it) => ({ ...it, id: randomUUID() })));
+    return this.upsert(db, userId, writes);
+  }
+
+  /** The one write path of keyed items (importers and API re-imports). */
+  private async upsert(db: Db, userId: string, writes: repo.ItemWrite[]): Promise<repo.UpsertResult> {
     const result = await repo.upsertItems(db, writes);
     await this.stats.wrote(db, 'items', result.inserted.length + result.updated.length);
     this.emit(userId, result.inserted, 'created');

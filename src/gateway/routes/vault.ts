@@ -13,7 +13,9 @@ export function vaultRoutes() {
 
   app.post('/items', async (c) => {
     const body = await readJson(c, newItemSchema);
-    return c.json(await c.var.deps.items.create(c.var.principal.userId, body), 201);
+    // With a sourceId already in the vault this is a re-import of that item: 200, same id.
+    const { item, created } = await c.var.deps.items.save(c.var.principal.userId, body);
+    return c.json(item, created ? 201 : 200);
   });
 
   app.get('/items/:id', async (c) => c.json(await c.var.deps.items.get(c.var.principal.userId, idParam(c))));

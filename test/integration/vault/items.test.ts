@@ -148,6 +148,57 @@ describe('vault items', () => {
     expect(after.body.createdAt).toBe(before.body.createdAt);
   });
 
+  it('POST with a known (source, sourceId) re-imports: same id, content replaced, user permissions kept, read-only refused', async () => {
+    const u = await rt.signup();
+    const body = { kind: 'note', source: 'my-app', sourceId: 'note-1', title: 'Version one', text: 'first draft about migraine', tags: ['diary'] };
+    const first = await post(u.token, body);
+    expect(first.status).toBe(201);
+    const id = first.body.id;
+    await rt.api('PUT', `/api/vault/items/${id}/permissions`, { token: u.token, body: { shareWithAi: true } });
+
+    const second = await post(u.token, { ...body, title: 'Version two', text: 'second draft about vertigo', content: { v: 2 } });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ id, title: 'Version two', text: 'second draft about vertigo', content: { v: 2 }, permissions: { shareWithAi: true } });
+    expect(second.body.createdAt).toBe(first.body.createdAt);
+    const rows = () => rt.deps.db.selectFrom('items').selectAll().where('user_id', '=', u.userId).execute();
+    expect(await rows()).toHaveLength(1);
+    // The blind index follows the new text.
+    expect((await rt.api('GET', '/api/vault/items?q=vertigo', { token: u.token })).body.items.map((i: any) => i.id)).toEqual([id]);
+    expect((await rt.api('GET', '/api/vault/items?q=migraine', { token: u.token })).body.items).toEqual([]);
+
+    // Identical again: 200, same id, nothing written.
+    const [before] = await rows();
+    const same = await post(u.token, { ...body, title: 'Version two', text: 'second draft about vertigo', content: { v: 2 } });
+    expect(same.status).toBe(200);
+    expect(same.body.id).toBe(id);
+    expect((await rows())[0].updated_at).toEqual(before.updated_at);
+
+    // Permissions in the body do apply to a re-import.
+    const withPerms = await post(u.token, { ...body, permissions: { shareWithAi: false } });
+    expect(withPerms.status).toBe(200);
+    expect(withPerms.body).toMatchObject({ id, title: 'Version one', permissions: { shareWithAi: false } });
+
+    // Read-only: 409, and the row is exactly as it was.
+    await rt.api('PUT', `/api/vault/items/${id}/permissions`, { token: u.token, body: { readOnly: true } });
+    const [locked] = await rows();
+    const refused = await post(u.token, { ...body, title: 'tampered', text: 'tampered', permissions: { readOnly: false } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('read_only');
+    expect(await rows()).toEqual([locked]);
+
+    // Without a source the source is "user"; the same sourceId under another source is another item.
+    const own = await post(u.token, { kind: 'note', sourceId: 'note-1', title: 'mine' });
+    expect(own.status).toBe(201);
+    expect(own.body).toMatchObject({ source: 'user', sourceId: 'note-1' });
+    const ownAgain = await post(u.token, { kind: 'note', sourceId: 'note-1', title: 'mine, edited' });
+    expect(ownAgain.status).toBe(200);
+    expect(ownAgain.body).toMatchObject({ id: own.body.id, title: 'mine, edited' });
+    // Another user's identical (source, sourceId) is their own item.
+    const other = await post(mallory.token, body);
+    expect(other.status).toBe(201);
+    expect(other.body.id).not.toBe(id);
+  });
+
   it('read-only items refuse edits and deletion with 409 and stay as they were', async () => {
     const r = await post(alice.token, { kind: 'note', title: 'Signed discharge letter', text: 'original', permissions: { readOnly: true } });
     const id = r.body.id;
