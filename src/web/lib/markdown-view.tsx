@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { parseMarkdown, type Block, type Inline } from './markdown.ts';
+import { linkDestination, parseMarkdown, type Block, type Inline } from './markdown.ts';
 import { Link } from './router.tsx';
 import type { ContextItem } from './types.ts';
 
@@ -53,12 +53,19 @@ function inline(nodes: Inline[], sources: ContextItem[]): Child[] {
         return <strong>{inline(n.c, sources)}</strong>;
       case 'em':
         return <em>{inline(n.c, sources)}</em>;
-      case 'link':
+      case 'link': {
+        // Model output can be steered by text inside a record: a link could carry record text
+        // in its address. So links open in a new tab without referrer or opener, and the place
+        // they lead to is always shown, not only the words the model chose.
+        const dest = linkDestination(n.href);
         return (
-          <a href={n.href} target="_blank" rel="noopener noreferrer nofollow">
+          <a href={n.href} target="_blank" rel="noopener noreferrer nofollow" class="ext" title={n.href}>
             {inline(n.c, sources)}
+            <span class="link-host"> ({dest})</span>
+            <span class="visually-hidden"> (opens in a new tab)</span>
           </a>
         );
+      }
       case 'cite': {
         const src = sources[n.n - 1];
         if (!src) return `[${n.n}]`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeHref, parseInline, parseMarkdown } from './markdown.ts';
+import { isSafeHref, linkDestination, parseInline, parseMarkdown } from './markdown.ts';
 
 describe('parseInline', () => {
   it('reads emphasis, code and citations', () => {
@@ -63,5 +63,13 @@ describe('isSafeHref', () => {
     expect(isSafeHref(' JavaScript:alert(1)')).toBe(false);
     expect(isSafeHref('/api/me')).toBe(false);
     expect(isSafeHref('//evil.example')).toBe(false);
+  });
+});
+
+describe('linkDestination', () => {
+  it('names where a link really goes, whatever its words say', () => {
+    expect(linkDestination('https://evil.example:8443/c?bp=128%2F82')).toBe('evil.example:8443');
+    expect(linkDestination('https://xn--80ak6aa92e.com/')).toBe('xn--80ak6aa92e.com');
+    expect(linkDestination('mailto:dr.who@clinic.example')).toBe('email to dr.who@clinic.example');
   });
 });

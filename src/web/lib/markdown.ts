@@ -195,3 +195,14 @@ export function parseMarkdown(src: string): Block[] {
   flushPara();
   return blocks;
 }
+
+/** Where a link leads, as people read it: the host of a web address, the address of a mailto. */
+export function linkDestination(href: string): string {
+  try {
+    const u = new URL(href);
+    if (u.protocol === 'mailto:') return `email to ${decodeURIComponent(u.pathname)}`;
+    return u.host;
+  } catch {
+    return href;
+  }
+}
