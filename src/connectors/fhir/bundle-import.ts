@@ -65,7 +65,7 @@ export class BundleImports {
         const index = new ResourceIndex(flatten([bundle]));
         for (let i = 0; i < entries.length; i += BATCH) {
           ctx.signal.throwIfAborted();
-          const slice = { resourceType: 'Bundle', entry: entries.slice(i, i + BATCH) };
+          const slice = { resourceType: 'Bundle', meta: bundle.meta, entry: entries.slice(i, i + BATCH) };
           const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, index });
           total.inserted += r.inserted;
           total.updated += r.updated;

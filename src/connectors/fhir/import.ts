@@ -1,6 +1,7 @@
 import type { ImportItem, ItemService } from '../../vault/items.ts';
 import { arr, isObj, str, type Json } from './map/datatypes.ts';
-import { sensitivityOf } from './map/sensitivity.ts';
+import type { Sensitivity } from '../../db/schema.ts';
+import { labelsSensitivity, strongest } from './map/sensitivity.ts';
 import { ResourceIndex, type Located } from './map/references.ts';
 import { summarize } from './map/summarize.ts';
 import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES } from './resource-types.ts';
@@ -46,13 +47,15 @@ export function describeOutcome(oo: Json): string {
 /** Flattens Bundles (any depth, entry.resource) into resources with their fullUrl, reporting bad entries. */
 export function flatten(input: unknown[], warn: (m: string) => void = () => undefined, counts: { skipped: number } = { skipped: 0 }): Located[] {
   const out: Located[] = [];
-  const visit = (r: unknown, depth: number, fullUrl?: string) => {
+  const visit = (r: unknown, depth: number, fullUrl?: string, inherited?: Sensitivity) => {
     if (!isObj(r)) {
       counts.skipped++;
       warn('skipped an entry that is not a JSON object');
       return;
     }
     if (r.resourceType === 'Bundle' && depth < 4) {
+      // Labels on the Bundle itself cover every entry (an export marked restricted as a whole).
+      const labels = strongest(inherited, labelsSensitivity(isObj(r.meta) ? r.meta.security : undefined));
       for (const e of arr(r.entry)) {
         if (!isObj(e) || e.resource === undefined) {
           counts.skipped++;
@@ -64,13 +67,13 @@ export function flatten(input: unknown[], warn: (m: string) => void = () => unde
         // A transaction Bundle may give ids only as urn:uuid fullUrls.
         if (isObj(resource) && resource.id === undefined && url) {
           const m = url.match(/^urn:uuid:([A-Za-z0-9-]+)$/);
-          if (m) visit({ ...resource, id: m[1] }, depth + 1, url);
-          else visit(resource, depth + 1, url);
-        } else visit(resource, depth + 1, url);
+          if (m) visit({ ...resource, id: m[1] }, depth + 1, url, labels);
+          else visit(resource, depth + 1, url, labels);
+        } else visit(resource, depth + 1, url, labels);
       }
       return;
     }
-    out.push(fullUrl ? { resource: r, fullUrl } : { resource: r });
+    out.push({ resource: r, ...(fullUrl ? { fullUrl } : {}), ...(inherited && inherited !== 'normal' ? { inherited } : {}) });
   };
   for (const r of input) visit(r, 0);
   return out;
@@ -102,7 +105,7 @@ export async function importFhirResources(
     counts.updated += r.updated.length;
     counts.unchanged += r.unchanged;
   };
-  for (const { resource: r } of located) {
+  for (const { resource: r, inherited } of located) {
     const type = r.resourceType;
     if (type === 'OperationOutcome') {
       counts.skipped++;
@@ -128,7 +131,7 @@ export async function importFhirResources(
       text: s.text,
       content: r,
       effectiveAt: s.effectiveAt,
-      sensitivity: sensitivityOf(r),
+      sensitivity: ctx.sensitivity(r, inherited),
       categories: s.categories,
     });
     if (batch.length >= (opts.batchSize ?? 250)) await flush();

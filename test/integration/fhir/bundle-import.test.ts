@@ -258,3 +258,47 @@ describe('references and inline notes as newer Synthea writes them', () => {
     expect(doc.text).toContain(note);
   });
 });
+
+describe('sensitivity that travels with documents and bundles', () => {
+  const conf = (system: string, code: string) => ({ system, code });
+  const text = (t: string) => Buffer.from(t).toString('base64');
+
+  it('a Binary takes the label of its DocumentReference, its securityContext and its Bundle, and is then neither indexed nor shared', async () => {
+    const user = await rt.signup();
+    // A rule that would share every bundle item with the AI: secret items must stay out anyway.
+    expect((await rt.api('POST', '/api/vault/rules', { token: user.token, body: { source: 'fhir-bundle', shareWithAi: true } })).status).toBe(201);
+    const body = JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        { resource: { resourceType: 'DocumentReference', id: 'secret-doc', meta: { security: [conf('http://hl7.org/fhir/v3/Confidentiality', 'V')] }, status: 'current', description: 'Therapy session', content: [{ attachment: { contentType: 'text/plain', url: 'Binary/secret-note' } }] } },
+        { resource: { resourceType: 'Binary', id: 'secret-note', contentType: 'text/plain', data: text('zebracorn confidential therapy transcript') } },
+        { resource: { resourceType: 'DocumentReference', id: 'plain-doc', status: 'current', description: 'Visit summary', content: [{ attachment: { contentType: 'text/plain', url: 'Binary/plain-note' } }] } },
+        { resource: { resourceType: 'Binary', id: 'plain-note', contentType: 'text/plain', data: text('zebracorn ordinary visit summary') } },
+        { resource: { resourceType: 'Consent', id: 'c1', status: 'active', meta: { security: [conf('urn:oid:2.16.840.1.113883.5.25', 'R')] } } },
+        { resource: { resourceType: 'Binary', id: 'ctx-note', contentType: 'text/plain', securityContext: { reference: 'Consent/c1' }, data: text('zebracorn restricted note') } },
+        { resource: obs('oud', [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPIOIDUD' }]) },
+      ],
+    });
+    const r = await upload(rt, user.token, body);
+    expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    const map = byId(await allItems(rt, user.token));
+    expect(map.get('DocumentReference/secret-doc').sensitivity).toBe('secret');
+    expect(map.get('Binary/secret-note').sensitivity).toBe('secret');
+    expect(map.get('Binary/plain-note').sensitivity).toBe('normal');
+    expect(map.get('Binary/ctx-note').sensitivity).toBe('private');
+    expect(map.get('Observation/oud').sensitivity).toBe('secret');
+    expect(map.get('Binary/secret-note').effectivePermission.shareWithAi).toBe(false);
+    expect(map.get('Binary/plain-note').effectivePermission.shareWithAi).toBe(true);
+    const found = await rt.api('GET', '/api/vault/items?q=zebracorn&limit=10', { token: user.token });
+    expect(found.body.items.map((i: any) => i.sourceId).sort()).toEqual(['Binary/ctx-note', 'Binary/plain-note']);
+  });
+
+  it('Bundle.meta.security applies to every entry', async () => {
+    const user = await rt.signup();
+    const body = JSON.stringify({ resourceType: 'Bundle', type: 'collection', meta: { security: [conf('http://terminology.hl7.org/CodeSystem/v3-Confidentiality', 'V')] }, entry: [{ resource: obs('in-secret-bundle', undefined) }] });
+    const r = await upload(rt, user.token, body);
+    expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    expect(byId(await allItems(rt, user.token)).get('Observation/in-secret-bundle').sensitivity).toBe('secret');
+  });
+});

@@ -1,9 +1,13 @@
+import type { Sensitivity } from '../../../db/schema.ts';
 import { arr, isObj, str, type Json } from './datatypes.ts';
+import { sensitivityOf, strongest } from './sensitivity.ts';
 
-/** A resource as found in a Bundle: the resource and the entry's `fullUrl`, when given. */
+/** A resource as found in a Bundle: the resource, the entry's `fullUrl`, the Bundles' own labels. */
 export interface Located {
   resource: Json;
   fullUrl?: string;
+  /** Sensitivity of the enclosing Bundles' `meta.security` (it applies to every entry). */
+  inherited?: Sensitivity;
 }
 
 /** `Type/id` of a relative or absolute reference (`…/Medication/123/_history/2` → `Medication/123`). */
@@ -22,10 +26,12 @@ export class ResourceIndex {
   private readonly byUrl = new Map<string, Json>();
   private readonly byTypeId = new Map<string, Json>();
   private readonly docByBinary = new Map<string, Json>();
+  private readonly inherited = new WeakMap<Json, Sensitivity>();
 
   constructor(located: Iterable<Located>) {
     const docs: Json[] = [];
-    for (const { resource: r, fullUrl } of located) {
+    for (const { resource: r, fullUrl, inherited } of located) {
+      if (inherited && inherited !== 'normal') this.inherited.set(r, inherited);
       if (fullUrl) this.byUrl.set(fullUrl, r);
       if (typeof r.resourceType === 'string' && typeof r.id === 'string') this.byTypeId.set(`${r.resourceType}/${r.id}`, r);
       if (r.resourceType === 'DocumentReference') docs.push(r);
@@ -57,5 +63,20 @@ export class ResourceIndex {
   /** The DocumentReference whose attachment points at this Binary, if any. */
   documentFor(binaryId: string): Json | undefined {
     return this.docByBinary.get(binaryId);
+  }
+
+  /**
+   * The sensitivity an item of this resource must have: its own labels, its Bundle's, and for a
+   * Binary also those of the DocumentReference pointing at it and of its `securityContext`
+   * (a note's text is as sensitive as the document it belongs to).
+   */
+  sensitivity(r: Json, inherited?: Sensitivity): Sensitivity {
+    const own = strongest(sensitivityOf(r), inherited, this.inherited.get(r));
+    if (r.resourceType !== 'Binary' || own === 'secret') return own;
+    const doc = typeof r.id === 'string' ? this.documentFor(r.id) : undefined;
+    const ctxRef = isObj(r.securityContext) ? str(r.securityContext.reference) : undefined;
+    const context = ctxRef ? this.resolve(ctxRef, r) : undefined;
+    const linked = [doc, context].filter((x): x is Json => x !== undefined && x !== r);
+    return strongest(own, ...linked.map((x) => strongest(sensitivityOf(x), this.inherited.get(x))));
   }
 }

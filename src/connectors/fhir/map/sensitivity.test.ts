@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sensitivityOf } from './sensitivity.ts';
+import { sensitivityOf, strongest } from './sensitivity.ts';
 
 const conf = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 const withLabels = (...security: unknown[]) => ({ resourceType: 'Observation', meta: { security } });
@@ -31,5 +31,31 @@ describe('meta.security → sensitivity', () => {
     expect(sensitivityOf({ resourceType: 'Observation' })).toBe('normal');
     expect(sensitivityOf({ resourceType: 'Observation', meta: { security: 'V' } })).toBe('normal');
     expect(sensitivityOf(withLabels(null, 42, { code: 7 }))).toBe('normal');
+  });
+
+  it('reads R and V under the older and OID names of the confidentiality system', () => {
+    for (const system of ['http://hl7.org/fhir/v3/Confidentiality', 'urn:oid:2.16.840.1.113883.5.25']) {
+      expect(sensitivityOf(withLabels({ system, code: 'V' }))).toBe('secret');
+      expect(sensitivityOf(withLabels({ system, code: 'R' }))).toBe('private');
+      expect(sensitivityOf(withLabels({ system, code: 'N' }))).toBe('normal');
+    }
+  });
+
+  it('knows the whole list of v3 sensitive-information categories', () => {
+    for (const code of ['ETHUD', 'OPIOIDUD', 'MH', 'BH', 'PSYTHPN', 'SEX', 'DVD', 'MST', 'SCA', 'SPI', 'TBOO', 'COGN', 'EMOTDIS', 'PRS']) {
+      expect(sensitivityOf(withLabels({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code })), code).toBe('secret');
+    }
+    for (const code of ['CEL', 'EMP', 'ADOL']) expect(sensitivityOf(withLabels({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code })), code).toBe('private');
+  });
+
+  it('reads DocumentReference.securityLabel and Composition.confidentiality', () => {
+    expect(sensitivityOf({ resourceType: 'DocumentReference', securityLabel: [{ coding: [{ system: conf, code: 'V' }] }] })).toBe('secret');
+    expect(sensitivityOf({ resourceType: 'Composition', confidentiality: 'R' })).toBe('private');
+  });
+
+  it('strongest picks the highest', () => {
+    expect(strongest('normal', 'private', undefined)).toBe('private');
+    expect(strongest('secret', 'normal')).toBe('secret');
+    expect(strongest()).toBe('normal');
   });
 });
