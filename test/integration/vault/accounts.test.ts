@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
+import { hashToken } from '../../../src/lib/tokens.ts';
 
 let rt: TestRuntime;
 beforeAll(async () => {
@@ -125,6 +126,25 @@ describe('accounts', () => {
     const r = await rt.api('GET', '/api/me', { token: u.token });
     expect(r.status).toBe(401);
     expect(r.body.error.message).toMatch(/expired|sign in/i);
+  });
+
+  it('a login deletes expired sessions (of every user) and keeps live ones', async () => {
+    const a = await rt.signup(undefined, 'a long enough password');
+    const b = await rt.signup();
+    const sessionsOf = (userId: string) => rt.deps.db.selectFrom('sessions').select(['id', 'expires_at']).where('user_id', '=', userId).execute();
+    // b has one expired session and one live one (a second sign-in).
+    const bLive = await rt.api('POST', '/api/auth/login', { body: { email: b.email, password: 'a long enough password' } });
+    await rt.deps.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('token_hash', '=', hashToken(b.token)).execute();
+    const expiredBefore = (await sessionsOf(b.userId)).filter((s) => new Date(s.expires_at) <= new Date());
+    expect(expiredBefore).toHaveLength(1);
+    expect(await sessionsOf(b.userId)).toHaveLength(2);
+    const login = await rt.api('POST', '/api/auth/login', { body: { email: a.email, password: 'a long enough password' } });
+    expect(login.status).toBe(200);
+    const left = await sessionsOf(b.userId);
+    expect(left).toHaveLength(1);
+    expect(left[0].id).not.toBe(expiredBefore[0].id);
+    expect((await rt.api('GET', '/api/me', { token: bLive.body.token })).status).toBe(200);
+    expect(await sessionsOf(a.userId)).toHaveLength(2);
   });
 
   it('deleting the account purges every row and key of that user, and only theirs', async () => {
