@@ -14,6 +14,11 @@ export interface SearchParams {
   tsqueryAll?: string | null;
   /** Query embedding and the model that made it, or null for lexical only. */
   vector: { values: number[]; model: string } | null;
+  /**
+   * Cosine distance (1 − similarity) above which a vector neighbour is not a candidate unless
+   * the lexical ranker found it too; without it every question, even "hello", gets neighbours.
+   */
+  maxVectorDistance?: number;
   from?: Date;
   to?: Date;
   /** How many candidates each ranker contributes, and how many fused results to return. */
@@ -34,30 +39,34 @@ export interface Candidate {
 /**
  * Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60).
  * Each ranker walks its candidates best-first and checks the permission row by row, stopping
- * once it has `perRanker` readable ones (a LATERAL join over an ordered, materialised CTE is a
- * nested loop, so order is kept and the LIMIT stops the walk early).
+ * once it has enough readable ones (for the vector side a LATERAL join over an ordered,
+ * materialised CTE is a nested loop, so order is kept and the LIMIT stops the walk early).
+ * Vector neighbours farther than `maxVectorDistance` count only when the words matched too.
  */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
   const readable = (ref: string) =>
     sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
-  // Lexical candidates: the most recent items matching all the words, and the most recent
-  // matching any of them (bounded walks the planner can serve from the (user, date) index or
-  // the GIN index, whichever is cheaper), then ranked by cover density.
+  // Lexical candidates: the most recent *readable* items matching all the words, and the most
+  // recent readable ones matching any of them, then ranked by cover density. The permission is
+  // checked inside each bounded walk, not after it: otherwise years of unshared matching items
+  // (daily wearable summaries mentioning "heart") fill the walk and push every older shared
+  // item out of lexical reach. The planner serves a walk from the (user, date) index, checking
+  // word and permission row by row until the LIMIT, or from the GIN index when the word is rare.
   const lexical = p.tsquery
     ? sql`lex_match as (
-          (select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+          (select i.id from items i cross join lateral item_permission(i) perm
+           where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
            order by i.sort_at desc limit 200)
           union
-          (select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
+          (select i.id from items i cross join lateral item_permission(i) perm
+           where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
            order by i.sort_at desc limit 400)),
-        lex_ranked as materialized (
-          select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
-          from lex_match m join items i on i.id = m.id
-          order by rank desc, i.sort_at desc),
         lex as (
           select id, row_number() over (order by rank desc, sort_at desc) as r from (
-            select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}) l)`
+            select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
+            from lex_match m join items i on i.id = m.id
+            order by rank desc, i.sort_at desc limit ${p.perRanker}) l)`
     : sql`lex as (select null::uuid as id, 0::bigint as r where false)`;
   const dims = p.vector?.values.length ?? 0;
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
@@ -70,7 +79,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           order by dist limit ${p.perRanker * 2}),
         vec as (
           select id, row_number() over (order by dist) as r from (
-            select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')} limit ${p.perRanker}) v)`
+            select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')}
+            where vr.dist <= ${p.maxVectorDistance ?? 2} or vr.id in (select id from lex)
+            limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
   // The sealed content comes back in the same statement (the rankers checked the permission).
   const r = await sql<Candidate>`
@@ -108,15 +119,31 @@ export function readableItemsByIds(db: Db, userId: string, ids: string[]) {
     .execute();
 }
 
-/** Sealed content of items of kinds used to learn the user's identifiers (for redaction only). */
-export function identityItems(db: Db, userId: string, kinds: string[]) {
-  return db
+/**
+ * Sealed content of the records that name the user's identifiers (for redaction only): every
+ * fhir.Patient record (the person themself, never crowded out by their care team), then the
+ * most recent of the other identity kinds, within `cap` in all.
+ */
+export async function identityItems(db: Db, userId: string, kinds: string[], cap = 300) {
+  const own = await db
     .selectFrom('items')
     .select(['id', 'kind', 'content_enc', 'title_enc'])
     .where('user_id', '=', userId)
-    .where('kind', 'in', kinds)
-    .limit(50)
+    .where('kind', '=', 'fhir.Patient')
+    .orderBy('sort_at', 'desc')
+    .limit(cap)
     .execute();
+  const others = kinds.filter((k) => k !== 'fhir.Patient');
+  if (own.length >= cap || !others.length) return own;
+  const rest = await db
+    .selectFrom('items')
+    .select(['id', 'kind', 'content_enc', 'title_enc'])
+    .where('user_id', '=', userId)
+    .where('kind', 'in', others)
+    .orderBy('sort_at', 'desc')
+    .limit(cap - own.length)
+    .execute();
+  return [...own, ...rest];
 }
 
 /** Stemmed lexemes of a question and tsquery phrases of codes (plain; blinded by the caller). */

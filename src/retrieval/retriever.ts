@@ -21,7 +21,19 @@ export interface RetrieverOptions {
   embedModel: string;
   /** How many items may reach the prompt builder (the token budget decides how many fit). */
   maxItems?: number;
+  /** Cosine similarity a vector-only candidate needs (see MIN_VECTOR_SIMILARITY). */
+  minVectorSimilarity?: number;
 }
+
+/**
+ * The nearest neighbours of any question exist, even of "hello"; without a floor every question
+ * would disclose a full context of records. 0.5 is the usual cut-off for general-purpose text
+ * embedding models such as nomic-embed-text: texts on the same topic sit well above it (0.6-0.8),
+ * unrelated ones mostly at 0.2-0.45. Items the words matched qualify whatever their similarity,
+ * so the floor only removes neighbours nothing but the vector suggested. It errs towards
+ * disclosing less: a missed vector-only hit costs a less complete answer, a spurious one a record.
+ */
+export const MIN_VECTOR_SIMILARITY = 0.5;
 
 /** Stemmed words of questions that say nothing about which records matter. */
 const GENERIC = new Set(['record', 'say', 'tell', 'show', 'give', 'know', 'anyth', 'everyth', 'someth', 'pleas', 'want', 'like', 'look', 'find', 'get', 'happen', 'would', 'could', 'can', 'need', 'much', 'mani', 'ok', 'thank', 'current', 'latest', 'recent', 'last', 'valu', 'chang', 'file', 'data', 'inform', 'summari', 'summar', 'explain', 'mean']);
@@ -72,16 +84,22 @@ export class Retriever {
     const tsqueryAll = lexemes.length > 1 ? blindTsquery(keys, lexemes.join(' & ')) : null;
     const vector = this.opts.vector && opts.queryVector?.length ? { values: opts.queryVector, model: this.opts.embedModel } : null;
     const limit = this.opts.maxItems ?? 24;
-    const params = { userId, tsquery, tsqueryAll, vector, from: filter.from, to: filter.to, perRanker: 40, limit };
+    const maxVectorDistance = 1 - (this.opts.minVectorSimilarity ?? MIN_VECTOR_SIMILARITY);
+    const params = { userId, tsquery, tsqueryAll, vector, maxVectorDistance, from: filter.from, to: filter.to, perRanker: 40, limit };
     let candidates: repo.Candidate[] = [];
     if (tsquery || vector) {
       // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
       candidates = await repo.hybridSearch(this.db, params);
     }
     let mode: RetrievalResult['mode'] = vector ? 'hybrid' : 'lexical';
-    if (!candidates.length) {
+    // The most recent items stand in only for questions that name nothing to search for
+    // ("summarise my records") or ask about a period ("what happened last month?"); a question
+    // whose words and meaning matched nothing ("hello") gets no records.
+    if (!candidates.length && (!tsquery || filter.from || filter.to)) {
       candidates = await repo.recentReadable(this.db, { userId, from: filter.from, to: filter.to, limit: Math.min(limit, 12) });
       mode = candidates.length ? 'recent' : 'none';
+    } else if (!candidates.length) {
+      mode = 'none';
     }
     const redactor = await this.redactorFor(userId, keys);
     const items: PromptItem[] = candidates.map((r) => ({
