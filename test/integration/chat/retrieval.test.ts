@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { ensureVectorIndex, upsertEmbeddings } from '../../../src/db/embeddings.ts';
+// @ts-expect-error plain JS module of the test model server
 import { EMBED_DIM, embedText } from '../../../containers/test-model/model-logic.mjs';
 
 /** Retrieval against a real database: what the SQL lets through, and what the redactor knows. */
@@ -69,7 +70,7 @@ describe('retrieval', () => {
     const rows = await rt.deps.db.selectFrom('items').select(['id', 'content_hash']).where('user_id', '=', u.userId).execute();
     const text = new Map([[swim.id, 'Morning swim log. swam forty lengths of the pool before breakfast'], [knee.id, 'Knee. knee pain after running']]);
     await ensureVectorIndex(rt.deps.db, EMBED_DIM);
-    await upsertEmbeddings(rt.deps.db, rows.map((r) => ({ itemId: r.id, userId: u.userId, model: rt.config.EMBED_MODEL, contentHash: r.content_hash, embedding: embedText(text.get(r.id)) })));
+    await upsertEmbeddings(rt.deps.db, rows.map((r) => ({ itemId: r.id, userId: u.userId, model: rt.config.EMBED_MODEL, contentHash: r.content_hash, embedding: embedText(text.get(r.id)) as number[] })));
     const ask = (q: string) => rt.deps.retriever.retrieve(u.userId, q, { queryVector: embedText(q) });
     // "hello" has nearest neighbours too, but nothing near enough: no record is disclosed.
     const hello = await ask('hello there');
