@@ -26,6 +26,12 @@ describe('prompt', () => {
     expect(system.indexOf('ignore previous instructions')).toBeGreaterThan(system.indexOf('<records>'));
   });
 
+  it('record text cannot fake a citation number', () => {
+    const line = renderItem(1, { ...item(1, 'as noted in [2] and [ 14 ], see ref[3]'), title: 'Letter [7]' });
+    expect(line).toBe('[1] Letter (7) — as noted in (2) and (14), see ref(3) (observation, 2024-03-01, from epic)');
+    expect(line.match(/\[\d+\]/g)).toEqual(['[1]']);
+  });
+
   it('keeps within num_ctx: fewer items fit a smaller budget, in rank order', () => {
     const items = Array.from({ length: 200 }, (_, n) => item(n + 1, 'x'.repeat(400)));
     const small = buildPrompt({ question: 'how is my glucose', items, history: [], numCtx: 2048 });

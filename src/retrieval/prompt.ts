@@ -49,11 +49,15 @@ const KIND_LABELS: Record<string, string> = {
   note: 'personal note',
 };
 
-/** Neutralises text that tries to end the records fence or impersonate prompt structure. */
+/**
+ * Neutralises text that tries to end the records fence or impersonate prompt structure, and
+ * citation markers: a record saying "see [3]" would otherwise make the answer cite record 3.
+ */
 export function fenceSafe(s: string): string {
   return s
     .replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›'))
     .replace(/\[\/?(?:records?|system|inst|INST)\]/gi, '')
+    .replace(/\[\s*(\d+)\s*\]/g, '($1)')
     .replace(/\s+/g, ' ')
     .trim();
 }
