@@ -28,7 +28,7 @@ function pct(xs: number[], p: number) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cv-bench-'));
 const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, VAULT_MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' });
-const rt = await buildRuntime(config, { log: pino({ level: 'silent' }), metrics: new Metrics() });
+const rt = await buildRuntime(config, { log: pino({ level: 'silent' }), metrics: new Metrics(), withoutModels: true });
 try {
   const users: { userId: string; token: string }[] = [];
   for (let u = 0; u < USERS; u++) {

@@ -44,7 +44,8 @@ const commands: Record<string, { help: string; run: Command }> = {
         return 2;
       }
       const { buildRuntime } = await import('./main.ts');
-      const rt = await buildRuntime(config);
+      // No model pool: one would reap the serving gateway's containers (see RuntimeOptions).
+      const rt = await buildRuntime(config, { withoutModels: true });
       try {
         const { user } = await rt.deps.accounts.signup(args[1], password);
         console.log(`created user ${user.id} <${user.email}>`);

@@ -22,6 +22,7 @@ import { ConversationStore } from './chat/conversations.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { createModelPool, poolHealthCheck } from './pool/create-model-pool.ts';
 import type { ModelPool } from './pool/model-pool.ts';
+import { UnconfiguredModelPool } from './pool/unconfigured-model-pool.ts';
 import { registerConnectors } from './connectors/register.ts';
 import { wireWearables } from './connectors/wearables-module.ts';
 
@@ -33,11 +34,25 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+export interface RuntimeOptions {
+  log?: Logger;
+  metrics?: Metrics;
+  pool?: ModelPool;
+  /**
+   * For one-off commands (CLI `user add`, `import`, benchmarks): no model pool at all. Creating a
+   * Docker pool would reap the serving gateway's containers of the same POOL_INSTANCE (its start
+   * removes every container of the instance it does not own) and warm containers for nothing.
+   * Model work such commands cause (embeddings of imported items) stays queued in the database
+   * for the serving gateway.
+   */
+  withoutModels?: boolean;
+}
+
 /**
  * The composition root: builds every dependency once from the validated config and wires
  * them into the gateway. Tests call it with their own config; `serve` adds the HTTP server.
  */
-export async function buildRuntime(config: Config, opts: { log?: Logger; metrics?: Metrics; pool?: ModelPool } = {}): Promise<Runtime> {
+export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const { keyring, generated } = loadMasterKeyring(config);
   if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
@@ -88,7 +103,11 @@ export async function buildRuntime(config: Config, opts: { log?: Logger; metrics
     },
   ];
   // The pool starts in the background (warm-up never blocks start-up); health shows its state.
-  const pool = opts.pool ?? (await createModelPool(config, { log, metrics }));
+  const pool =
+    opts.pool ??
+    (opts.withoutModels
+      ? new UnconfiguredModelPool({ chat: config.CHAT_MODEL, embed: config.EMBED_MODEL }, 'this process runs no model pool (a command-line run); the serving gateway does the model work')
+      : await createModelPool(config, { log, metrics }));
   health.push(poolHealthCheck(pool, config.MODEL_BACKEND !== undefined));
   await pool.start();
   const csrfSecret = keyring.deriveSecret('csrf/v1');

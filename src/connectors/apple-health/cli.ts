@@ -24,7 +24,9 @@ export async function importAppleHealthCli(config: Config, args: string[]): Prom
     return 2;
   }
   const { buildRuntime } = await import('../../main.ts');
-  const rt = await buildRuntime(config);
+  // No model pool (it would reap the serving gateway's containers); embeddings of the imported
+  // items stay queued in the database for the serving gateway.
+  const rt = await buildRuntime(config, { withoutModels: true });
   try {
     const user = await findUserByEmail(rt.deps.db, normalizeEmail(email));
     if (!user) {
