@@ -62,6 +62,7 @@ export async function createModelPool(
       chatModel: config.CHAT_MODEL,
       embedModel: config.EMBED_MODEL,
       idleTimeoutMs: config.POOL_STREAM_IDLE_MS,
+      numCtx: config.NUM_CTX,
       log,
       metrics,
     });

@@ -11,6 +11,8 @@ export interface ExternalModelPoolOptions {
   chatModel: string;
   embedModel: string;
   idleTimeoutMs: number;
+  /** NUM_CTX: options.num_ctx of calls that bring none (embeddings). */
+  numCtx: number;
   log: Logger;
   metrics?: PoolMetrics;
 }
@@ -42,6 +44,7 @@ export class ExternalModelPool implements ModelPool {
     const lease = new OllamaLease(randomUUID(), userId, {
       host: this.host,
       idleTimeoutMs: this.opts.idleTimeoutMs,
+      numCtx: this.opts.numCtx,
       onRelease: async (outcome) => {
         if (done) return;
         done = true;

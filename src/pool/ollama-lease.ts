@@ -11,6 +11,11 @@ export interface OllamaLeaseOptions {
   idleTimeoutMs: number;
   /** Sent as keep_alive so the model stays loaded for the container's life. */
   keepAlive?: string;
+  /**
+   * options.num_ctx of every call that does not bring its own (embeddings, above all): without it
+   * Ollama falls back to its default context and silently truncates longer input.
+   */
+  numCtx: number;
   /** Called once, with the worse of the caller's outcome and what the lease observed. */
   onRelease(outcome: LeaseOutcome): Promise<void>;
 }
@@ -55,7 +60,7 @@ export class OllamaLease implements ModelLease {
           messages: req.messages,
           stream: true,
           keep_alive: this.opts.keepAlive,
-          options: { num_ctx: req.numCtx, ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
+          options: { num_ctx: req.numCtx || this.opts.numCtx, ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
         }),
       );
       const it = stream[Symbol.asyncIterator]();
@@ -90,7 +95,7 @@ export class OllamaLease implements ModelLease {
           model: req.model,
           input: req.input,
           keep_alive: this.opts.keepAlive,
-          ...(req.numCtx ? { options: { num_ctx: req.numCtx } } : {}),
+          options: { num_ctx: req.numCtx || this.opts.numCtx },
         }),
       );
       return res.embeddings;

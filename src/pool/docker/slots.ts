@@ -10,6 +10,10 @@ export interface Slot {
   requests: number;
   createdAt: number;
   lastUsedAt: number;
+  /** Last time the container was known to answer (ready, released fine, or probed while idle). */
+  checkedAt?: number;
+  /** An idle probe is in flight. */
+  probing?: boolean;
   lease?: OllamaLease;
 }
 
@@ -71,7 +75,7 @@ export function planCapacity(args: { slots: Slot[]; waitingUsers: string[]; minW
 export function leaseSlot(
   slot: Slot,
   userId: string,
-  opts: { idleTimeoutMs: number; keepAlive: string; onRelease(outcome: LeaseOutcome, heldMs: number): void },
+  opts: { idleTimeoutMs: number; keepAlive: string; numCtx: number; onRelease(outcome: LeaseOutcome, heldMs: number): void },
 ): OllamaLease {
   slot.state = 'busy';
   slot.userId = userId;
@@ -81,6 +85,7 @@ export function leaseSlot(
     host: slot.host!,
     idleTimeoutMs: opts.idleTimeoutMs,
     keepAlive: opts.keepAlive,
+    numCtx: opts.numCtx,
     onRelease: async (outcome) => opts.onRelease(outcome, performance.now() - leasedAt),
   });
   return slot.lease;

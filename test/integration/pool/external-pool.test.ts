@@ -18,7 +18,7 @@ describe('ExternalModelPool against the test model server', () => {
 
   beforeAll(async () => {
     tm = await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '1' });
-    pool = new ExternalModelPool({ url: tm.url, chatModel: 'test-chat', embedModel: 'test-embed', idleTimeoutMs: 800, log });
+    pool = new ExternalModelPool({ url: tm.url, chatModel: 'test-chat', embedModel: 'test-embed', idleTimeoutMs: 800, numCtx: 4096, log });
     await pool.start();
   });
   afterAll(async () => {
@@ -118,6 +118,16 @@ describe('ExternalModelPool against the test model server', () => {
     expect(dot(a, b)).toBeGreaterThan(dot(a, c) + 0.3);
   });
 
+  it('sends num_ctx on embed calls too: the one given, else the pool NUM_CTX', async () => {
+    await tm.clearRequests();
+    const lease = await pool.lease('user-1');
+    await lease.embed({ model: 'test-embed', input: ['no context given'] });
+    await lease.embed({ model: 'test-embed', input: ['context given'], numCtx: 1024 });
+    await lease.release();
+    const embeds = (await tm.requests()).filter((r) => r.kind === 'embed');
+    expect(embeds.map((r) => r.numCtx)).toEqual([4096, 1024]);
+  });
+
   it('refuses to use a released lease', async () => {
     const lease = await pool.lease('user-1');
     await lease.release();
@@ -127,7 +137,7 @@ describe('ExternalModelPool against the test model server', () => {
   it('reports health: not ephemeral, both models present; a missing model is named', async () => {
     const h = await pool.health();
     expect(h).toMatchObject({ ok: true, backend: 'external', ephemeral: false, chatModel: { name: 'test-chat', present: true }, embedModel: { present: true } });
-    const other = new ExternalModelPool({ url: tm.url, chatModel: 'missing-chat:7b', embedModel: 'test-embed', idleTimeoutMs: 800, log });
+    const other = new ExternalModelPool({ url: tm.url, chatModel: 'missing-chat:7b', embedModel: 'test-embed', idleTimeoutMs: 800, numCtx: 4096, log });
     const h2 = await other.health();
     expect(h2.ok).toBe(false);
     expect(h2.chatModel).toEqual({ name: 'missing-chat:7b', present: false });
@@ -138,7 +148,7 @@ describe('ExternalModelPool against the test model server', () => {
 describe('ExternalModelPool when the server is gone or crashes', () => {
   it('reports not ok when nothing answers, and a crash mid-stream ends the request with ModelStreamError', async () => {
     const tm = await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '1' });
-    const pool = new ExternalModelPool({ url: tm.url, chatModel: 'test-chat', embedModel: 'test-embed', idleTimeoutMs: 5000, log });
+    const pool = new ExternalModelPool({ url: tm.url, chatModel: 'test-chat', embedModel: 'test-embed', idleTimeoutMs: 5000, numCtx: 4096, log });
     const lease = (await pool.lease('u')) as ModelLease & { hasFailed: boolean };
     const started = Date.now();
     const err = await collect(lease.chat({ model: 'test-chat', numCtx: 2048, messages: [{ role: 'user', content: 'x [[crash]]' }] })).catch((e) => e);
