@@ -101,7 +101,7 @@ async function coldStarts(n: number): Promise<number[]> {
     for (let i = 0; i < n; i++) {
       let id = '';
       const t0 = performance.now();
-      await launchModelContainer(engine, c, { name: `cv-bench-cold-${randomBytes(3).toString('hex')}`, home, cancelled: () => false, onCreated: (x) => (id = x) });
+      await launchModelContainer(engine, c, { name: `cv-bench-cold-${randomBytes(3).toString('hex')}`, home, signal: new AbortController().signal, onCreated: (x) => (id = x) });
       samples.push(performance.now() - t0);
       await engine.remove(id);
     }

@@ -31,5 +31,7 @@ EXPOSE 11434
 ENTRYPOINT ["/usr/local/bin/node", "/app/server.mjs"]
 DOCKERFILE
 
-docker build --quiet --label context-vault.image=test-model -t "$TAG" "$CTX" >/dev/null
+# The sources' hash as a label, so test helpers can tell a stale image from a current one.
+REV="$(cat containers/test-model/server.mjs containers/test-model/model-logic.mjs | sha256sum | cut -c1-16)"
+docker build --quiet --label context-vault.image=test-model --label "context-vault.test-model.rev=$REV" -t "$TAG" "$CTX" >/dev/null
 echo "built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG") bytes)"

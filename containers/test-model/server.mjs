@@ -13,6 +13,8 @@ const MODELS = (process.env.TEST_MODELS ?? 'llama3.2:3b,nomic-embed-text,test-ch
   .filter(Boolean);
 const TOKEN_DELAY_MS = Number(process.env.TEST_MODEL_TOKEN_DELAY_MS ?? 5);
 const ENV_FAIL = process.env.TEST_MODEL_FAIL || undefined;
+// Loading a real model takes seconds to minutes: this makes the load (an empty chat) that slow.
+const LOAD_DELAY_MS = Number(process.env.TEST_MODEL_LOAD_DELAY_MS ?? 0);
 const VERSION = '0.12.0-test';
 
 const received = [];
@@ -61,11 +63,13 @@ async function handleChat(req, res, body) {
   if (!name) return notFound(res, body.model ?? '');
   const messages = Array.isArray(body.messages) ? body.messages : [];
   received.push({ kind: 'chat', at: now(), numCtx: body.options?.num_ctx ?? null, body });
+  const wasLoaded = loaded.has(name);
   loaded.set(name, Date.now());
   const started = process.hrtime.bigint();
   const stream = body.stream !== false;
   if (!messages.length) {
     // Ollama loads the model and answers at once when asked to chat with no messages.
+    if (LOAD_DELAY_MS > 0 && !wasLoaded) await sleep(LOAD_DELAY_MS);
     return sendJson(res, 200, { model: body.model, created_at: now(), message: { role: 'assistant', content: '' }, done_reason: 'load', done: true });
   }
   const mode = modeFor(messages, ENV_FAIL);

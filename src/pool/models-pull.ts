@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { Ollama } from 'ollama';
 import type { Config } from '../config.ts';
-import { LABEL_ROLE, MODEL_PORT, MODELS_DIR } from './docker/container-spec.ts';
+import { LABEL_POOL, LABEL_ROLE, MODEL_PORT, MODELS_DIR, QUIET_OLLAMA_ENV } from './docker/container-spec.ts';
 import { withTimeout } from './docker/model-engine.ts';
 import { waitForOllama } from './docker/readiness.ts';
 import { dockerAnswers, dockerFromConfig } from './create-model-pool.ts';
@@ -46,8 +46,10 @@ export async function pullModels(config: Config, opts: PullOptions = {}): Promis
   const container = await docker.createContainer({
     name: `cv-models-pull-${randomBytes(4).toString('hex')}`,
     Image: config.POOL_IMAGE,
-    Env: [`OLLAMA_HOST=0.0.0.0:${MODEL_PORT}`, `OLLAMA_MODELS=${MODELS_DIR}`, 'OLLAMA_NO_CLOUD=1', 'HOME=/tmp'],
-    Labels: { [LABEL_ROLE]: 'models-pull' },
+    Env: [`OLLAMA_HOST=0.0.0.0:${MODEL_PORT}`, `OLLAMA_MODELS=${MODELS_DIR}`, 'OLLAMA_NO_CLOUD=1', ...QUIET_OLLAMA_ENV, 'HOME=/tmp'],
+    // The pool label (no owner) makes a pull container left by a killed CLI an orphan that the
+    // gateway reaps at its next start.
+    Labels: { [LABEL_POOL]: config.POOL_INSTANCE ?? 'default', [LABEL_ROLE]: 'models-pull' },
     HostConfig: {
       // The one container with a route out: Docker's default bridge, or POOL_PULL_NETWORK in compose.
       NetworkMode: config.POOL_PULL_NETWORK,
@@ -65,7 +67,7 @@ export async function pullModels(config: Config, opts: PullOptions = {}): Promis
     if (!ip) throw new ModelsPullError(`the pull container got no address on network ${config.POOL_PULL_NETWORK}`);
     // Inside compose the gateway resolves containers by name on a shared user-defined network.
     const host = `http://${config.POOL_CONNECT === 'name' ? info.Name.replace(/^\//, '') : ip}:${MODEL_PORT}`;
-    await waitForOllama(host, Date.now() + 60_000, () => false);
+    await waitForOllama(host, Date.now() + 60_000);
     for (const model of models) await pullOne(host, model, say, opts.idleTimeoutMs ?? 120_000);
     if (!config.POOL_MODELS_VOLUME) say(`set POOL_MODELS_VOLUME=${volume} so model containers mount these weights (read-only)`);
     return { volume, models };

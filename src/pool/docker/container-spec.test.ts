@@ -38,7 +38,10 @@ describe('modelContainerSpec', () => {
     expect(hc.PublishAllPorts).toBe(false);
     expect(hc.LogConfig!.Type).toBe('none');
     expect(spec.Env).toContain('OLLAMA_NO_CLOUD=1');
-    expect(spec.Env!.join(' ')).not.toMatch(/OLLAMA_DEBUG/);
+    // Request logging (prompts written to disk) is switched off explicitly, whatever the image's ENV says.
+    expect(spec.Env).toContain('OLLAMA_DEBUG_LOG_REQUESTS=false');
+    expect(spec.Env).toContain('OLLAMA_DEBUG=false');
+    expect(spec.Env!.filter((e) => e.startsWith('OLLAMA_DEBUG'))).toEqual(['OLLAMA_DEBUG=false', 'OLLAMA_DEBUG_LOG_REQUESTS=false']);
   });
   it('is labelled with the pool instance and owner', () => {
     expect(spec.Labels).toMatchObject({ [LABEL_POOL]: 'x', [LABEL_OWNER]: 'o1' });

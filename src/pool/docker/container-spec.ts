@@ -5,6 +5,13 @@ export const LABEL_POOL = 'context-vault.pool';
 export const LABEL_OWNER = 'context-vault.pool.owner';
 export const LABEL_ROLE = 'context-vault.role';
 
+/**
+ * Set explicitly, not merely left out: a value inherited from the image (ENV) would otherwise
+ * apply. Ollama parses both with strconv.ParseBool ("false" → off; an unparsable value counts as
+ * on), and OLLAMA_DEBUG_LOG_REQUESTS writes whole request bodies (prompts) to disk.
+ */
+export const QUIET_OLLAMA_ENV = ['OLLAMA_DEBUG=false', 'OLLAMA_DEBUG_LOG_REQUESTS=false'] as const;
+
 /** Ollama's port inside the model container (never published on the host). */
 export const MODEL_PORT = 11434;
 
@@ -47,6 +54,7 @@ export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateO
     Env: [
       `OLLAMA_HOST=0.0.0.0:${MODEL_PORT}`,
       'OLLAMA_NO_CLOUD=1',
+      ...QUIET_OLLAMA_ENV,
       // Weights come from the image (or a read-only volume); never let Ollama delete or fetch them.
       'OLLAMA_NOPRUNE=1',
       `HOME=${s.home}`,

@@ -6,11 +6,13 @@ import type { LeaseOutcome } from '../ollama-lease.ts';
 import type { PoolMetrics } from '../pool-metrics.ts';
 import { waitForWarm } from '../wait-warm.ts';
 import { dockerPoolHealth } from './docker-pool-health.ts';
+import { DeathWatch } from './death-watch.ts';
 import { keepAliveFor, launchModelContainer, prepareEngine } from './launch.ts';
 import { EngineLiveness } from './engine-liveness.ts';
 import { LeaseQueue } from './lease-queue.ts';
 import { ModelEngine } from './model-engine.ts';
 import type { PoolConfigView } from './pool-config.ts';
+import { ollamaAnswers, StartCancelled } from './readiness.ts';
 import { countSlots, leaseSlot, pickSlot, planCapacity, type Slot } from './slots.ts';
 
 export interface DockerModelPoolOptions {
@@ -18,7 +20,21 @@ export interface DockerModelPoolOptions {
   config: PoolConfigView;
   log: Logger;
   metrics?: PoolMetrics;
+  timings?: Partial<DockerPoolTimings>;
 }
+
+/** Background cadences of the pool (code options, not configuration: tests shorten them). */
+export interface DockerPoolTimings {
+  /** First retry of a blocked pool (image or chat model missing); later ones wait twice as long. */
+  blockedRetryMs: number;
+  /** How long a ready container may sit without a sign of life before GET /api/version probes it; 0 turns probing off. */
+  idleProbeMs: number;
+  idleProbeTimeoutMs: number;
+  /** First delay before subscribing to Docker events again after the stream ended. */
+  eventsRetryMs: number;
+}
+
+const DEFAULT_TIMINGS: DockerPoolTimings = { blockedRetryMs: 15_000, idleProbeMs: 10_000, idleProbeTimeoutMs: 2_000, eventsRetryMs: 500 };
 
 const ENGINE_DOWN = 'The Docker engine is not reachable, so no model container can run; try again shortly.';
 
@@ -41,12 +57,19 @@ export class DockerModelPool implements ModelPool {
   private initialized = false;
   private closed = false;
   private blocked: string | undefined;
+  private blockedRetries = 0;
+  private blockedRetryAt = 0;
+  private retryingBlock = false;
+  private reaped = false;
   private createdNetwork = false;
   private failuresInARow = 0;
   private nextStartAt = 0;
   private models: { chat: boolean | null; embed: boolean | null } = { chat: null, embed: null };
-  private stopWatching: (() => void) | undefined;
+  private readonly deaths: DeathWatch;
   private readonly liveness: EngineLiveness;
+  /** Aborted by close(): every wait of a container start ends at once. */
+  private readonly closing = new AbortController();
+  private readonly timings: DockerPoolTimings;
   private holdMsAvg = 2000;
 
   constructor(private readonly opts: DockerModelPoolOptions) {
@@ -54,6 +77,13 @@ export class DockerModelPool implements ModelPool {
     this.engine = new ModelEngine(opts.docker, this.instance, this.owner);
     this.queue = new LeaseQueue(opts.config.POOL_QUEUE_MAX);
     this.log = opts.log.child({ pool: this.instance });
+    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+    this.deaths = new DeathWatch(
+      this.engine,
+      { onDeath: (id) => this.onContainerDied(id), onStreamEnd: () => void this.checkEngine(), reconcile: () => this.reconcile() },
+      this.log,
+      this.timings.eventsRetryMs,
+    );
     this.liveness = new EngineLiveness(this.engine, { onDown: () => this.onEngineDown(), onUp: () => this.recover(), onTick: () => this.onTick() });
   }
 
@@ -95,12 +125,16 @@ export class DockerModelPool implements ModelPool {
     return waitForWarm(this, count, timeoutMs);
   }
 
-  /** Removes every container of this process; waits for starts in flight so none survives. */
+  /**
+   * Removes every container of this process. Starts in flight are cancelled (their waits abort)
+   * rather than waited out, so shutdown fits in compose's grace period; none survives.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     this.liveness.stop();
-    this.stopWatching?.();
+    this.deaths.stop();
     this.queue.rejectAll(() => new PoolUnavailableError('The model pool is shutting down.'));
     for (const s of this.slots.values()) s.lease?.kill('The model pool is shutting down.');
     await Promise.allSettled([...this.pending]);
@@ -115,26 +149,73 @@ export class DockerModelPool implements ModelPool {
   private async initialize(): Promise<void> {
     try {
       if (!(await this.engine.ping())) return this.liveness.markDown();
-      const prep = await prepareEngine(this.engine, this.opts.config);
+      // Orphans are reaped once, at this process's start: later (engine recovery, retries) anything
+      // else labelled with this instance is work that began after us, e.g. a `models pull`.
+      const prep = await prepareEngine(this.engine, this.opts.config, { reap: !this.reaped });
+      this.reaped = true;
       if (prep.reaped) this.log.warn({ reaped: prep.reaped }, 'removed model containers left by a previous gateway process');
       this.createdNetwork ||= prep.createdNetwork;
       if (prep.blocked) {
-        this.blocked = prep.blocked;
         this.log.error({ image: this.opts.config.POOL_IMAGE }, 'model image missing');
+        this.block(prep.blocked);
         this.initialized = true;
         return;
       }
       this.home = prep.home;
-      this.stopWatching?.();
-      this.stopWatching = await this.engine.watchDeaths((id) => this.onContainerDied(id), () => void this.checkEngine());
-      this.blocked = undefined;
+      await this.deaths.start();
+      this.unblock();
       this.initialized = true;
       this.maintain();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'model pool initialisation failed');
       if (!(await this.engine.ping())) return this.liveness.markDown();
-      this.blocked = (e as Error).message;
+      this.block((e as Error).message);
       this.initialized = true;
+    }
+  }
+
+  /**
+   * No container can start until the cause is fixed; the tick retries, backing off to twice the
+   * first delay. Several failures of one attempt (parallel starts) schedule one retry.
+   */
+  private block(reason: string): void {
+    this.blocked = reason;
+    if (Date.now() < this.blockedRetryAt) return;
+    const base = this.timings.blockedRetryMs;
+    this.blockedRetryAt = Date.now() + Math.min(2 * base, base * 2 ** this.blockedRetries);
+    this.blockedRetries++;
+  }
+
+  private unblock(): void {
+    if (this.blocked) this.log.info('model containers can start again');
+    this.blocked = undefined;
+    this.blockedRetries = 0;
+    this.blockedRetryAt = 0;
+  }
+
+  /**
+   * While blocked: checks the engine, image and network again, then tries one container (which
+   * shows whether the chat model is there now, e.g. after `models pull`). Leases keep failing
+   * fast meanwhile; the first start that works lifts the block.
+   */
+  private async retryBlocked(): Promise<void> {
+    this.retryingBlock = true;
+    try {
+      const prep = await prepareEngine(this.engine, this.opts.config, { reap: false });
+      this.createdNetwork ||= prep.createdNetwork;
+      if (prep.blocked) return this.block(prep.blocked);
+      this.home = prep.home;
+      if (!this.deaths.watching) await this.deaths.start();
+      if (await this.startOne()) {
+        this.unblock();
+        this.maintain();
+      } else if (this.blocked && !this.closed) {
+        this.block(this.blocked);
+      }
+    } catch (e) {
+      if (!this.closed && (await this.checkEngine())) this.block((e as Error).message);
+    } finally {
+      this.retryingBlock = false;
     }
   }
 
@@ -145,6 +226,7 @@ export class DockerModelPool implements ModelPool {
     const lease = leaseSlot(slot, userId, {
       idleTimeoutMs: this.opts.config.POOL_STREAM_IDLE_MS,
       keepAlive: keepAliveFor(this.opts.config),
+      numCtx: this.opts.config.NUM_CTX,
       onRelease: (outcome, heldMs) => {
         this.holdMsAvg = this.holdMsAvg * 0.8 + heldMs * 0.2;
         this.onRelease(slot, outcome);
@@ -165,17 +247,17 @@ export class DockerModelPool implements ModelPool {
     else if (Date.now() - slot.createdAt >= c.POOL_MAX_AGE_S * 1000) this.retire(slot, 'age');
     else {
       slot.state = 'ready';
-      slot.lastUsedAt = Date.now();
+      slot.lastUsedAt = slot.checkedAt = Date.now();
       this.dispatch();
     }
     this.updateGauge();
   }
 
   /** Removes a container for good (rotation or failure) and lets the pool start its replacement. */
-  private retire(slot: Slot, reason: 'requests' | 'age' | 'failed' | 'died' | 'evicted', thenMaintain = true): void {
+  private retire(slot: Slot, reason: 'requests' | 'age' | 'failed' | 'died' | 'unresponsive' | 'evicted', thenMaintain = true): void {
     this.slots.delete(slot.name);
     slot.lease?.kill(reason === 'died' ? 'The model container stopped unexpectedly.' : 'The model container was removed.');
-    if (reason === 'failed' || reason === 'died') this.opts.metrics?.failures.inc({ reason });
+    if (reason === 'failed' || reason === 'died' || reason === 'unresponsive') this.opts.metrics?.failures.inc({ reason });
     else this.opts.metrics?.rotations.inc({ reason });
     this.log.info({ container: slot.name, reason, requests: slot.requests }, 'model container retired');
     if (slot.containerId) this.track(this.engine.remove(slot.containerId).catch(() => this.checkEngine()));
@@ -203,41 +285,45 @@ export class DockerModelPool implements ModelPool {
     for (let i = 0; i < plan.start; i++) this.track(this.startOne());
   }
 
-  private async startOne(): Promise<void> {
+  /** Starts one container; resolves whether it became ready. */
+  private async startOne(): Promise<boolean> {
     const c = this.opts.config;
     const name = `cv-model-${this.instance}-${randomBytes(4).toString('hex')}`.slice(0, 63);
+    // Age counts from here (creation), not from ready: POOL_MAX_AGE_S bounds the container's whole life.
     const slot: Slot = { name, state: 'starting', requests: 0, createdAt: Date.now(), lastUsedAt: 0 };
     this.slots.set(name, slot);
     this.updateGauge();
     const t0 = performance.now();
     const gone = () => this.closed || this.slots.get(name) !== slot;
     try {
-      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, cancelled: gone, onCreated: (id) => (slot.containerId = id) });
+      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, signal: this.closing.signal, onCreated: (id) => (slot.containerId = id) });
       slot.host = host;
       this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
       if (!warm.chatPresent) {
-        this.blocked = `the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`;
+        this.block(`the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`);
         throw new Error(this.blocked);
       }
-      if (gone()) throw new Error('cancelled');
+      if (gone()) throw new StartCancelled();
       slot.state = 'ready';
-      slot.createdAt = Date.now();
+      slot.checkedAt = Date.now();
       this.failuresInARow = 0;
       this.opts.metrics?.containerStart.observe((performance.now() - t0) / 1000);
       this.log.debug({ container: name, ms: Math.round(performance.now() - t0) }, 'model container ready');
       this.updateGauge();
       this.dispatch();
+      return true;
     } catch (e) {
       if (this.slots.get(name) === slot) this.slots.delete(name);
       if (slot.containerId) await this.engine.remove(slot.containerId).catch(() => undefined);
       this.updateGauge();
-      if (this.closed || (e as Error).message === 'cancelled') return;
+      if (this.closed || e instanceof StartCancelled) return false;
       this.opts.metrics?.failures.inc({ reason: 'start' });
       this.failuresInARow++;
       this.nextStartAt = Date.now() + Math.min(30_000, 250 * 2 ** this.failuresInARow);
       this.log.error({ container: name, err: (e as Error).message, inARow: this.failuresInARow }, 'model container failed to start');
-      if (!(await this.checkEngine())) return;
+      if (!(await this.checkEngine())) return false;
       if (this.blocked) this.queue.rejectAll(() => new PoolUnavailableError(`No model container can start: ${this.blocked}`));
+      return false;
     }
   }
 
@@ -248,27 +334,47 @@ export class DockerModelPool implements ModelPool {
 
   private onEngineDown(): void {
     this.log.error('the Docker engine is not reachable; model leases fail until it returns');
-    this.stopWatching?.();
-    this.stopWatching = undefined;
+    this.deaths.stop();
     this.queue.rejectAll(() => new PoolUnavailableError(ENGINE_DOWN));
   }
 
-  /** Age rotation of idle containers and retries after a start backoff. */
+  /** Age rotation and probing of idle containers, retries after a start backoff or while blocked. */
   private onTick(): void {
+    if (this.closed) return;
+    const { idleProbeMs } = this.timings;
     const maxAgeMs = this.opts.config.POOL_MAX_AGE_S * 1000;
+    const now = Date.now();
     for (const s of [...this.slots.values()]) {
-      if (s.state === 'ready' && Date.now() - s.createdAt >= maxAgeMs) this.retire(s, 'age');
+      if (s.state !== 'ready') continue;
+      if (now - s.createdAt >= maxAgeMs) this.retire(s, 'age');
+      else if (idleProbeMs > 0 && !s.probing && now - (s.checkedAt ?? s.createdAt) >= idleProbeMs) void this.probe(s);
     }
+    if (this.blocked && this.initialized && !this.retryingBlock && now >= this.blockedRetryAt) this.track(this.retryBlocked());
     this.maintain();
+  }
+
+  /** An idle container that no longer answers is retired now, not when a user gets it (and waits out the idle timeout). */
+  private async probe(slot: Slot): Promise<void> {
+    slot.probing = true;
+    const ok = await ollamaAnswers(slot.host!, this.timings.idleProbeTimeoutMs, this.closing.signal);
+    slot.probing = false;
+    if (ok) slot.checkedAt = Date.now();
+    else if (!this.closed && slot.state === 'ready' && this.slots.get(slot.name) === slot) this.retire(slot, 'unresponsive');
+  }
+
+  /** Retires containers the pool counts as ready or busy that no longer run (after an engine or events gap). */
+  private async reconcile(): Promise<void> {
+    if (this.closed) return;
+    const running = new Set((await this.engine.list(true)).filter((c) => c.State === 'running').map((c) => c.Id));
+    for (const s of [...this.slots.values()]) {
+      if (s.state !== 'starting' && (!s.containerId || !running.has(s.containerId))) this.retire(s, 'died');
+    }
   }
 
   /** The engine is back: forget containers that no longer run, then initialise again. */
   private async recover(): Promise<void> {
     if (this.closed) return;
-    const running = new Set((await this.engine.list(true).catch(() => [])).filter((c) => c.State === 'running').map((c) => c.Id));
-    for (const s of [...this.slots.values()]) {
-      if (s.state !== 'starting' && (!s.containerId || !running.has(s.containerId))) this.retire(s, 'died');
-    }
+    await this.reconcile().catch(() => undefined);
     this.log.info('the Docker engine answers again');
     this.nextStartAt = 0;
     await this.initialize();

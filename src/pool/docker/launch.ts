@@ -10,7 +10,7 @@ import { waitForOllama, warmUp, type WarmResult } from './readiness.ts';
 export async function launchModelContainer(
   engine: ModelEngine,
   c: PoolConfigView,
-  args: { name: string; home: string; cancelled(): boolean; onCreated(id: string): void },
+  args: { name: string; home: string; signal: AbortSignal; onCreated(id: string): void },
 ): Promise<{ host: string; warm: WarmResult }> {
   const started = await engine.startContainer(
     { image: c.POOL_IMAGE, name: args.name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: args.home, modelsVolume: c.POOL_MODELS_VOLUME },
@@ -19,8 +19,8 @@ export async function launchModelContainer(
   // In compose the gateway shares the model network and resolves names; on a host it uses the IP.
   const host = `http://${c.POOL_CONNECT === 'name' ? args.name : started.ip}:${MODEL_PORT}`;
   const deadline = Date.now() + c.POOL_START_TIMEOUT_MS;
-  await waitForOllama(host, deadline, args.cancelled);
-  const warm = await warmUp(host, { chat: c.CHAT_MODEL, embed: c.EMBED_MODEL }, keepAliveFor(c), c.NUM_CTX, Math.max(1000, deadline - Date.now()));
+  await waitForOllama(host, deadline, args.signal);
+  const warm = await warmUp(host, { chat: c.CHAT_MODEL, embed: c.EMBED_MODEL }, keepAliveFor(c), c.NUM_CTX, Math.max(1000, deadline - Date.now()), args.signal);
   return { host, warm };
 }
 
@@ -30,15 +30,18 @@ export function keepAliveFor(c: Pick<PoolConfigView, 'POOL_MAX_AGE_S'>): string 
 }
 
 /**
- * Gets the engine ready for a new pool process: removes containers of previous processes of this
- * instance, finds the image's HOME (never pulling: that needs egress), and ensures the internal
- * network. `blocked` explains why no container can start.
+ * Gets the engine ready for a pool: with `reap` (once, at the process's start) removes containers
+ * of previous processes of this instance; finds the image's HOME (never pulling: that needs
+ * egress) and ensures the internal network. `blocked` explains why no container can start.
+ * Retries while blocked do not reap: by then anything else labelled with this instance (a
+ * `models pull` in progress, say) belongs to work that started after this process.
  */
 export async function prepareEngine(
   engine: ModelEngine,
   c: PoolConfigView,
+  opts: { reap: boolean },
 ): Promise<{ reaped: number; home: string; createdNetwork: boolean; blocked?: string }> {
-  const reaped = await engine.reapOrphans();
+  const reaped = opts.reap ? await engine.reapOrphans() : 0;
   const image = await engine.imageHome(c.POOL_IMAGE);
   if (!image) {
     return {

@@ -1,23 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Ollama } from 'ollama';
 import { fetchModelNames, modelPresent } from '../model-tags.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Thrown when a start is abandoned because the pool closed (or dropped the container) meanwhile. */
+export class StartCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
 
-/** Polls GET /api/version until the server answers, the deadline passes, or `cancelled()`. */
-export async function waitForOllama(host: string, deadline: number, cancelled: () => boolean): Promise<void> {
+/** Both signals in one, so every wait of a start also ends the moment the pool closes. */
+function bounded(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([timeout, signal]) : timeout;
+}
+
+/** Polls GET /api/version until the server answers, the deadline passes, or `signal` aborts. */
+export async function waitForOllama(host: string, deadline: number, signal?: AbortSignal): Promise<void> {
   let delay = 20;
-  while (!cancelled()) {
+  while (!signal?.aborted) {
     try {
-      const res = await fetch(`${host}/api/version`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${host}/api/version`, { signal: bounded(1000, signal) });
       if (res.ok) return;
     } catch {
-      /* not listening yet */
+      /* not listening yet (or aborted: the loop condition says which) */
     }
     if (Date.now() > deadline) throw new Error('the model container did not answer before POOL_START_TIMEOUT_MS');
-    await sleep(delay);
+    await sleep(delay, undefined, { signal }).catch(() => undefined);
     delay = Math.min(250, delay * 2);
   }
-  throw new Error('cancelled');
+  throw new StartCancelled();
+}
+
+/** True when GET /api/version answers within `timeoutMs` (the idle probe of ready containers). */
+export async function ollamaAnswers(host: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const res = await fetch(`${host}/api/version`, { signal: bounded(timeoutMs, signal) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 export interface WarmResult {
@@ -29,15 +52,30 @@ export interface WarmResult {
  * Checks which models the container holds, loads the chat model with an empty chat and a long
  * keep_alive, then primes it with a one-token answer to a fixed, data-free prompt, so the first
  * real request pays neither the load nor the cold path. `numCtx` must be the one real requests
- * use: Ollama reloads the model when num_ctx changes.
+ * use: Ollama reloads the model when num_ctx changes. `signal` (the pool's close) cuts every
+ * call short: loading a real model can take a minute, longer than a shutdown may wait.
  */
-export async function warmUp(host: string, models: { chat: string; embed: string }, keepAlive: string, numCtx: number, timeoutMs: number): Promise<WarmResult> {
-  const names = await fetchModelNames(host, timeoutMs);
-  const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
-  if (!result.chatPresent) return result;
-  const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
-  const options = { num_ctx: numCtx };
-  await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
-  await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
-  return result;
+export async function warmUp(
+  host: string,
+  models: { chat: string; embed: string },
+  keepAlive: string,
+  numCtx: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<WarmResult> {
+  const deadline = Date.now() + timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  try {
+    const names = await fetchModelNames(host, left(), signal);
+    const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
+    if (!result.chatPresent) return result;
+    const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: bounded(left(), signal) }) });
+    const options = { num_ctx: numCtx };
+    await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
+    await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
+    return result;
+  } catch (e) {
+    if (signal?.aborted) throw new StartCancelled();
+    throw e;
+  }
 }

@@ -1,12 +1,13 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import pino from 'pino';
 import { describe } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config.ts';
-import { DockerModelPool } from '../../../src/pool/docker/docker-model-pool.ts';
+import { DockerModelPool, type DockerPoolTimings } from '../../../src/pool/docker/docker-model-pool.ts';
 import { LABEL_OWNER, LABEL_POOL } from '../../../src/pool/docker/container-spec.ts';
 import { PoolMetrics } from '../../../src/pool/pool-metrics.ts';
 import { Metrics } from '../../../src/lib/metrics.ts';
@@ -26,11 +27,31 @@ function engineAnswers(): boolean {
 export const describeDocker: typeof describe =
   engineAnswers() || process.env.CV_REQUIRE_DOCKER === '1' ? describe : (describe.skip as typeof describe);
 
-/** Builds the test model image if it is missing (CI builds it first with the same script). */
+/** The hash containers/build-test-images.sh puts on the image as a label. */
+function testModelRevision(): string {
+  const src = ['server.mjs', 'model-logic.mjs'].map((f) => readFileSync(join(root, 'containers/test-model', f)));
+  return createHash('sha256').update(Buffer.concat(src)).digest('hex').slice(0, 16);
+}
+
+/** Builds the test model image if it is missing or older than its sources (CI builds it first with the same script). */
 export function ensureTestImage(): void {
   if (!engineAnswers()) throw new Error('CV_REQUIRE_DOCKER=1 but no Docker engine answers');
-  const has = spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0;
-  if (!has) execFileSync(join(root, 'containers/build-test-images.sh'), { stdio: 'inherit' });
+  const r = spawnSync('docker', ['image', 'inspect', '-f', '{{index .Config.Labels "context-vault.test-model.rev"}}', TEST_IMAGE], { encoding: 'utf8' });
+  if (r.status !== 0 || r.stdout.trim() !== testModelRevision()) execFileSync(join(root, 'containers/build-test-images.sh'), { stdio: 'inherit' });
+}
+
+/**
+ * A variant of the test image with extra ENV (the test server's switches, e.g. TEST_MODELS or
+ * TEST_MODEL_LOAD_DELAY_MS), tagged `tag`; built locally from the test image, no registry.
+ */
+export function testImageWith(tag: string, env: Record<string, string>): string {
+  const dockerfile = `FROM ${TEST_IMAGE}\n${Object.entries(env).map(([k, v]) => `ENV ${k}=${JSON.stringify(v)}`).join('\n')}\n`;
+  execFileSync('docker', ['build', '--quiet', '-t', tag, '-'], { input: dockerfile, stdio: ['pipe', 'ignore', 'inherit'] });
+  return tag;
+}
+
+export async function removeImage(tag: string): Promise<void> {
+  await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
 }
 
 /** A pool config with a unique instance and network so parallel tests never touch each other. */
@@ -53,10 +74,11 @@ export function poolConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export function makePool(config: Config, opts: { docker?: Docker; metrics?: Metrics } = {}): DockerModelPool {
+export function makePool(config: Config, opts: { docker?: Docker; metrics?: Metrics; timings?: Partial<DockerPoolTimings> } = {}): DockerModelPool {
   return new DockerModelPool({
     docker: opts.docker ?? docker,
     config,
+    timings: opts.timings,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics: new PoolMetrics((opts.metrics ?? new Metrics()).registry),
   });
