@@ -42,7 +42,7 @@ export function authRoutes() {
 
   app.post('/auth/signup', async (c) => {
     const body = await readJson(c, credentials);
-    const { token, user } = await c.var.deps.accounts.signup(body.email, body.password);
+    const { token, user } = await c.var.deps.accounts.signup(body.email, body.password, clientAddress(c));
     return c.json({ token, user, csrfToken: startSession(c, token) }, 201);
   });
 

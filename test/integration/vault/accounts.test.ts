@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { hashToken } from '../../../src/lib/tokens.ts';
+import { DEFAULT_MAX_SIGNUPS_PER_ADDRESS } from '../../../src/vault/accounts.ts';
 
 let rt: TestRuntime;
 beforeAll(async () => {
@@ -116,6 +117,31 @@ describe('accounts', () => {
       expect(r.status).toBe(429);
     } finally {
       await strict.destroy();
+    }
+  });
+
+  it('rate-limits sign-ups per address with Retry-After, before any account is made', async () => {
+    const proxied = await createTestRuntime({ TRUST_PROXY: 'true' });
+    try {
+      const signup = (email: string, ip: string) =>
+        proxied.api('POST', '/api/auth/signup', { body: { email, password: 'a long enough password' }, headers: { 'x-forwarded-for': ip } });
+      for (let i = 0; i < DEFAULT_MAX_SIGNUPS_PER_ADDRESS - 1; i++) expect((await signup(`s${i}@example.test`, '203.0.113.7')).status).toBe(201);
+      // A refused attempt (taken email) costs a hash too, so it counts.
+      expect((await signup('s0@example.test', '203.0.113.7')).status).toBe(409);
+      const users = async () => Number((await proxied.deps.db.selectFrom('users').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n);
+      const before = await users();
+      const blocked = await signup('one-more@example.test', '203.0.113.7');
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error.code).toBe('rate_limited');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await users()).toBe(before);
+      expect(await proxied.deps.db.selectFrom('users').select('id').where('email', '=', 'one-more@example.test').execute()).toEqual([]);
+      // Another address is not affected; logins from the limited one still work.
+      expect((await signup('one-more@example.test', '198.51.100.2')).status).toBe(201);
+      const login = await proxied.api('POST', '/api/auth/login', { body: { email: 's1@example.test', password: 'a long enough password' }, headers: { 'x-forwarded-for': '203.0.113.7' } });
+      expect(login.status).toBe(200);
+    } finally {
+      await proxied.destroy();
     }
   });
 
