@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'hono/jsx/dom';
 import { ApiError, api, setCsrfToken, setUnauthorizedHandler } from './lib/api.ts';
 import { Link, match, navigate, useLocation } from './lib/router.tsx';
+import { loginWithNext, safeNext } from './lib/next-path.ts';
 import { SessionContext, type Session } from './lib/session.tsx';
 import type { Me, VaultSummary } from './lib/types.ts';
 import { AuthScreen } from './screens/auth.tsx';
@@ -25,7 +26,7 @@ const PUBLIC = new Set(['/login', '/signup']);
 
 /** The app shell: who is signed in, the navigation, and which screen the URL names. */
 export function App() {
-  const { path } = useLocation();
+  const { path, search } = useLocation();
   // undefined while the first /api/me is in flight; null when signed out.
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [bootError, setBootError] = useState('');
@@ -45,15 +46,17 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler(() => {
       setMe(null);
-      if (!PUBLIC.has(location.pathname)) navigate('/login', { replace: true });
+      // A session that ends mid-use comes back to the same screen after signing in again.
+      if (!PUBLIC.has(location.pathname)) navigate(loginWithNext(location.pathname, location.search), { replace: true });
     });
     void load();
   }, []);
 
-  // Route guards: signed-out people see only sign-in/sign-up; signed-in ones skip them.
+  // Route guards: signed-out people see only sign-in/sign-up (remembering a deep link in
+  // ?next=); signed-in ones skip them, back to that link if it is one of ours.
   useEffect(() => {
-    if (me === null && !PUBLIC.has(path)) navigate('/login', { replace: true });
-    if (me && (PUBLIC.has(path) || path === '/')) navigate('/chat', { replace: true });
+    if (me === null && !PUBLIC.has(path)) navigate(loginWithNext(path, location.search), { replace: true });
+    if (me && (PUBLIC.has(path) || path === '/')) navigate(PUBLIC.has(path) ? safeNext(search.get('next')) : '/chat', { replace: true });
   }, [me, path]);
 
   // Move focus to the new screen's heading (or its marked field) so keyboard and

@@ -11,7 +11,11 @@ export function AuthScreen(props: { mode: 'login' | 'signup'; onSignedIn(me: Me)
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const deleted = new URLSearchParams(location.search).has('deleted');
+  const params = new URLSearchParams(location.search);
+  const deleted = params.has('deleted');
+  // Switching between sign-in and sign-up keeps the page the visitor asked for (see app.tsx).
+  const next = params.get('next');
+  const keepNext = (page: string) => (next ? `${page}?next=${encodeURIComponent(next)}` : page);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -66,11 +70,11 @@ export function AuthScreen(props: { mode: 'login' | 'signup'; onSignedIn(me: Me)
         <p class="switch">
           {signup ? (
             <>
-              Already have a vault? <Link href="/login">Sign in</Link>
+              Already have a vault? <Link href={keepNext('/login')}>Sign in</Link>
             </>
           ) : (
             <>
-              New here? <Link href="/signup">Create an account</Link>
+              New here? <Link href={keepNext('/signup')}>Create an account</Link>
             </>
           )}
         </p>

@@ -4,7 +4,7 @@ import { streamChat } from '../lib/chat-stream.ts';
 import { navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { ConversationSummary, StoredMessage } from '../lib/types.ts';
-import { messageOf } from '../lib/ui.tsx';
+import { Spinner, messageOf } from '../lib/ui.tsx';
 import { ChatMessage, type ChatTurn } from './chat-message.tsx';
 import { ConversationList } from './conversation-list.tsx';
 
@@ -29,6 +29,10 @@ export function ChatScreen(props: { conversationId?: string }) {
   const [convError, setConvError] = useState('');
   const [loadError, setLoadError] = useState('');
   const [showHistory, setShowHistory] = useState(false);
+  // A reopened conversation is fetched before its turns show: say so instead of the welcome text.
+  const [loadingConv, setLoadingConv] = useState(false);
+  const historyButton = useRef<HTMLButtonElement>(null);
+  const historyHeading = useRef<HTMLHeadingElement>(null);
   const abortRef = useRef<AbortController | null>(null);
   // The conversation the turns on screen belong to (set by a `done` event before the URL changes).
   const activeConv = useRef<string | undefined>(undefined);
@@ -59,21 +63,48 @@ export function ChatScreen(props: { conversationId?: string }) {
     setTurns([]);
     setLoadError('');
     if (!id) {
+      setLoadingConv(false);
       inputRef.current?.focus();
       return;
     }
     let cancelled = false;
+    setLoadingConv(true);
     api<{ messages?: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(id)}`)
       .then((c) => {
         if (!cancelled) setTurns((c.messages ?? []).map(fromStored));
       })
       .catch((e) => {
         if (!cancelled) setLoadError(messageOf(e));
+      })
+      .finally(() => {
+        if (!cancelled) setLoadingConv(false);
       });
     return () => {
       cancelled = true;
     };
   }, [props.conversationId]);
+
+  // The phone's history drawer covers the chat: focus moves into it when it opens, Escape
+  // (anywhere) closes it, and closing it returns focus to the History button.
+  useEffect(() => {
+    if (!showHistory) return;
+    const t = setTimeout(() => historyHeading.current?.focus(), 0);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      closeHistory();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      clearTimeout(t);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [showHistory]);
+
+  const closeHistory = () => {
+    setShowHistory(false);
+    setTimeout(() => historyButton.current?.focus(), 0);
+  };
 
   // Keep the newest text in view while it streams.
   useEffect(() => {
@@ -158,13 +189,15 @@ export function ChatScreen(props: { conversationId?: string }) {
 
   return (
     <div class={`chat ${showHistory ? 'history-open' : ''}`}>
-      <aside class="history" aria-label="Past conversations" onKeyDown={(e: KeyboardEvent) => e.key === 'Escape' && setShowHistory(false)}>
+      <aside class="history" id="chat-history" aria-label="Past conversations">
         <div class="history-head">
-          <h2>Conversations</h2>
+          <h2 ref={historyHeading} tabIndex={-1}>
+            Conversations
+          </h2>
           <button type="button" class="primary small" onClick={newConversation}>
             New conversation
           </button>
-          <button type="button" class="small history-close" onClick={() => setShowHistory(false)}>
+          <button type="button" class="small history-close" onClick={closeHistory}>
             Close
           </button>
         </div>
@@ -176,7 +209,14 @@ export function ChatScreen(props: { conversationId?: string }) {
             Chat with your records
           </h1>
           <div class="chat-actions">
-            <button type="button" class="history-toggle" aria-expanded={showHistory ? 'true' : 'false'} onClick={() => setShowHistory(!showHistory)}>
+            <button
+              type="button"
+              class="history-toggle"
+              ref={historyButton}
+              aria-controls="chat-history"
+              aria-expanded={showHistory ? 'true' : 'false'}
+              onClick={() => (showHistory ? closeHistory() : setShowHistory(true))}
+            >
               History
             </button>
             <button type="button" class="new-conv" onClick={newConversation}>
@@ -189,7 +229,8 @@ export function ChatScreen(props: { conversationId?: string }) {
             {loadError}
           </p>
         ) : null}
-        {turns.length === 0 && !loadError ? <Welcome shared={session.me.vault?.sharedWithAi} /> : null}
+        {loadingConv && turns.length === 0 ? <Spinner label="Loading the conversation…" /> : null}
+        {turns.length === 0 && !loadError && !loadingConv ? <Welcome shared={session.me.vault?.sharedWithAi} /> : null}
         {/* Announce the answer's state, not every token: a live region over streaming text would never stop talking. */}
         <p class="visually-hidden" role="status">
           {streaming ? 'The assistant is answering.' : announce(turns[turns.length - 1])}

@@ -20,6 +20,13 @@ export function ItemScreen(props: { id: string }) {
     api<ItemDetail>('GET', `/api/vault/items/${encodeURIComponent(props.id)}`).then(setItem, setError);
   }, [props.id]);
 
+  // Should the loaded page have replaced the focused heading, put focus back on it (never
+  // taking it from wherever the person has moved it meanwhile).
+  const loadedId = item?.id;
+  useEffect(() => {
+    if (loadedId && (!document.activeElement || document.activeElement === document.body)) document.querySelector<HTMLElement>('main h1')?.focus({ preventScroll: true });
+  }, [loadedId]);
+
   if (error && !item) {
     return (
       <section>
@@ -29,7 +36,19 @@ export function ItemScreen(props: { id: string }) {
       </section>
     );
   }
-  if (!item) return <Spinner />;
+  // While it loads the page already has its heading, in the same place as the loaded one, so
+  // the shell's move of focus to the new screen's heading finds it (and keeps it when the title arrives).
+  if (!item) {
+    return (
+      <article class="item-detail" aria-busy="true">
+        <Link href="/vault" class="back">
+          ← Vault
+        </Link>
+        <h1 tabIndex={-1}>Record</h1>
+        <Spinner label="Loading the record…" />
+      </article>
+    );
+  }
 
   const remove = async () => {
     if (!confirm(`Delete “${item.title}” from your vault? This cannot be undone.`)) return;

@@ -1,4 +1,4 @@
-import { useState } from 'hono/jsx/dom';
+import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { api } from '../lib/api.ts';
 import type { ItemDetail } from '../lib/types.ts';
 import { ErrorNote } from '../lib/ui.tsx';
@@ -11,6 +11,9 @@ export function NoteForm(props: { onAdded(item: ItemDetail): void; onCancel(): v
   const [share, setShare] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const titleRef = useRef<HTMLInputElement>(null);
+  // The form opens in place (no route change), so it takes focus itself: the Title field.
+  useEffect(() => titleRef.current?.focus(), []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -36,7 +39,7 @@ export function NoteForm(props: { onAdded(item: ItemDetail): void; onCancel(): v
     <form class="card note-form" onSubmit={submit} aria-labelledby="note-title">
       <h2 id="note-title">Add a note</h2>
       <label for="note-title-input">Title</label>
-      <input id="note-title-input" data-autofocus required maxLength={1000} value={title} onInput={(e: Event) => setTitle((e.target as HTMLInputElement).value)} />
+      <input id="note-title-input" ref={titleRef} required maxLength={1000} value={title} onInput={(e: Event) => setTitle((e.target as HTMLInputElement).value)} />
       <label for="note-text">Note</label>
       <textarea id="note-text" rows={5} value={text} onInput={(e: Event) => setText((e.target as HTMLTextAreaElement).value)} />
       <label for="note-date">Date (optional)</label>

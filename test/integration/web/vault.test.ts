@@ -159,16 +159,18 @@ describe.skipIf(!run)('web client: account and vault in Chromium', () => {
     // Sign out, a wrong password is refused with a message, the right one signs in.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/login');
+    // A signed-out visit to a deep link signs in back to that link.
     await page.goto('/vault');
-    await page.waitForURL('**/login');
+    await page.waitForURL('**/login?next=%2Fvault');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
-    expect(page.url()).toMatch(/\/login$/);
+    expect(page.url()).toMatch(/\/login\?next=%2Fvault$/);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/chat');
+    await page.waitForURL('**/vault');
+    await page.getByRole('heading', { name: 'Your vault' }).waitFor();
 
     // Delete the account: the button stays disabled until the email is typed.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
