@@ -59,3 +59,15 @@ export function sourceLabel(s: string | null | undefined): string {
 export function kindLabel(kind: string | null | undefined): string {
   return humanize((kind ?? '').replace(/^fhir\./i, ''));
 }
+
+/**
+ * A `from`/`to` filter value as a date only (YYYY-MM-DD), which the gateway reads as the whole
+ * day — so "to 3 May" includes 3 May. An instant (an old link) becomes its local calendar day
+ * rather than a UTC-midnight cut-off; anything unreadable is dropped.
+ */
+export function dateOnly(v: string | null | undefined): string {
+  if (!v) return '';
+  const t = v.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return t;
+  return toDateInput(t);
+}

@@ -7,7 +7,6 @@ import { ErrorNote, Status } from '../lib/ui.tsx';
 
 type Share = 'rules' | 'yes' | 'no';
 
-
 /** Who may read one record: AI sharing (own choice or rules), expiry, read-only, sensitivity. */
 export function PermissionsForm(props: { item: ItemDetail; onSaved(item: ItemDetail): void }) {
   const it = props.item;
@@ -32,22 +31,38 @@ export function PermissionsForm(props: { item: ItemDetail; onSaved(item: ItemDet
     setBusy(true);
     setError(null);
     setStatus('');
+    const permissions = {
+      shareWithAi: share === 'rules' ? null : share === 'yes',
+      readOnly,
+      expiresAt: endOfDay(until),
+    };
+    // A read-only record refuses edits, so a sensitivity change goes in while it is writable:
+    // before the permissions when it is writable now, after them when this save unlocks it.
+    // (The select is locked while "Read-only" is ticked, so both never change together the wrong way.)
+    const patch = sensitivity !== it.sensitivity ? () => api<ItemDetail>('PATCH', `/api/vault/items/${it.id}`, { sensitivity }) : null;
+    const put = () => api<ItemDetail>('PUT', `/api/vault/items/${it.id}/permissions`, permissions);
+    const steps = it.permissions.readOnly ? [put, patch] : [patch, put];
+    let saved = 0;
     try {
-      const permissions = {
-        shareWithAi: share === 'rules' ? null : share === 'yes',
-        readOnly,
-        expiresAt: endOfDay(until),
-      };
       let latest: ItemDetail = it;
-      // A read-only record refuses edits, so the sensitivity change goes in while it is writable.
-      const patchFirst = !it.permissions.readOnly;
-      if (patchFirst && sensitivity !== it.sensitivity) latest = await api<ItemDetail>('PATCH', `/api/vault/items/${it.id}`, { sensitivity });
-      latest = await api<ItemDetail>('PUT', `/api/vault/items/${it.id}/permissions`, permissions);
-      if (!patchFirst && sensitivity !== it.sensitivity) latest = await api<ItemDetail>('PATCH', `/api/vault/items/${it.id}`, { sensitivity });
+      for (const step of steps) {
+        if (!step) continue;
+        latest = await step();
+        saved++;
+      }
       props.onSaved(latest);
       setStatus('Saved.');
     } catch (err) {
       setError(err);
+      // Part of the change may have gone in: show the record as the server now has it, never a guess.
+      if (saved > 0) {
+        try {
+          props.onSaved(await api<ItemDetail>('GET', `/api/vault/items/${it.id}`));
+          setStatus('Only part of your change was saved; see the error above.');
+        } catch {
+          /* the error above already says something went wrong */
+        }
+      }
     } finally {
       setBusy(false);
     }
@@ -81,14 +96,34 @@ export function PermissionsForm(props: { item: ItemDetail; onSaved(item: ItemDet
         ) : null}
       </div>
       <label for="perm-sensitivity">Sensitivity</label>
-      <select id="perm-sensitivity" value={sensitivity} onChange={(e: Event) => setSensitivity((e.target as HTMLSelectElement).value as Sensitivity)}>
+      <select
+        id="perm-sensitivity"
+        value={sensitivity}
+        disabled={readOnly}
+        aria-describedby={readOnly ? 'perm-sensitivity-hint' : undefined}
+        onChange={(e: Event) => setSensitivity((e.target as HTMLSelectElement).value as Sensitivity)}
+      >
         <option value="normal">Normal</option>
         <option value="private">Private</option>
         <option value="secret">Secret — never shared, not searchable</option>
       </select>
+      {readOnly ? (
+        <p id="perm-sensitivity-hint" class="hint">
+          A read-only record keeps its sensitivity. Untick “Read-only” to change it.
+        </p>
+      ) : null}
       <label class="check">
-        <input type="checkbox" checked={readOnly} onChange={(e: Event) => setReadOnly((e.target as HTMLInputElement).checked)} /> Read-only (protect from edits
-        and deletion)
+        <input
+          type="checkbox"
+          checked={readOnly}
+          onChange={(e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            setReadOnly(on);
+            // The locked select shows what will be kept, not an unsaved choice.
+            if (on) setSensitivity(it.sensitivity);
+          }}
+        />{' '}
+        Read-only (protect from edits and deletion)
       </label>
       <ErrorNote error={error} />
       <div class="row">

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'hono/jsx/dom';
+import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { api, query } from '../lib/api.ts';
-import { formatDate, humanize, kindLabel, sourceLabel } from '../lib/format.ts';
+import { dateOnly, formatDate, humanize, kindLabel, sourceLabel } from '../lib/format.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import type { Item, VaultSummary } from '../lib/types.ts';
@@ -27,6 +27,10 @@ export function VaultScreen() {
   const [adding, setAdding] = useState(false);
   const [seenKinds, setSeenKinds] = useState<string[]>([]);
   const [seenSources, setSeenSources] = useState<string[]>([]);
+  const [loadingMore, setLoadingMore] = useState(false);
+  // A second click can arrive before the disabled button re-renders: the ref is the real guard.
+  const moreBusy = useRef(false);
+  const addButton = useRef<HTMLButtonElement>(null);
 
   const remember = (list: Item[]) => {
     setSeenKinds((k) => [...new Set([...k, ...list.map((i) => i.kind)])].sort());
@@ -36,7 +40,8 @@ export function VaultScreen() {
   const fetchPage = async (after?: string) => {
     const r = await api<{ items: Item[]; nextCursor: string | null }>(
       'GET',
-      '/api/vault/items' + query({ ...applied, limit: 50, cursor: after }),
+      // Dates go as dates: the gateway reads a date-only `to` as that whole day.
+      '/api/vault/items' + query({ ...applied, from: dateOnly(applied.from), to: dateOnly(applied.to), limit: 50, cursor: after }),
     );
     remember(r.items);
     return r;
@@ -69,7 +74,7 @@ export function VaultScreen() {
 
   const apply = (e: Event) => {
     e.preventDefault();
-    navigate('/vault' + query(draft));
+    navigate('/vault' + query({ ...draft, from: dateOnly(draft.from), to: dateOnly(draft.to) }));
   };
 
   const replaceItem = (it: Item) => {
@@ -90,7 +95,7 @@ export function VaultScreen() {
       <div class="page-head">
         <h1 tabIndex={-1}>Your vault</h1>
         <div class="row">
-          <button type="button" class="primary" aria-expanded={adding ? 'true' : 'false'} onClick={() => setAdding(!adding)}>
+          <button type="button" class="primary" ref={addButton} aria-expanded={adding ? 'true' : 'false'} onClick={() => setAdding(!adding)}>
             Add a note
           </button>
         </div>
@@ -113,7 +118,10 @@ export function VaultScreen() {
       ) : null}
       {adding ? (
         <NoteForm
-          onCancel={() => setAdding(false)}
+          onCancel={() => {
+            setAdding(false);
+            addButton.current?.focus();
+          }}
           onAdded={(item) => {
             setAdding(false);
             setItems((list) => [item, ...(list ?? [])]);
@@ -206,17 +214,28 @@ export function VaultScreen() {
         <button
           type="button"
           class="more"
+          disabled={loadingMore}
+          aria-busy={loadingMore ? 'true' : 'false'}
           onClick={async () => {
+            if (moreBusy.current) return;
+            moreBusy.current = true;
+            setLoadingMore(true);
             try {
               const r = await fetchPage(cursor);
-              setItems([...(items ?? []), ...r.items]);
+              setItems((list) => {
+                const have = new Set((list ?? []).map((x) => x.id));
+                return [...(list ?? []), ...r.items.filter((x) => !have.has(x.id))];
+              });
               setCursor(r.nextCursor);
             } catch (e) {
               setError(e);
+            } finally {
+              moreBusy.current = false;
+              setLoadingMore(false);
             }
           }}
         >
-          Show more
+          {loadingMore ? 'Loading…' : 'Show more'}
         </button>
       ) : null}
     </section>
