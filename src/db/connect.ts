@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -42,6 +42,76 @@ export async function connectDatabase(opts: ConnectOptions): Promise<DatabaseHan
   return connectEmbedded(opts.dataDir);
 }
 
+/** Lock files this process holds (a pid alone cannot tell this process from a dead one that had the same pid). */
+const heldLocks = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLock(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the data directory's lock file (created exclusively, holding our pid). PGlite has no
+ * lock of its own, and two processes writing the same files diverge and corrupt them. A lock
+ * whose process is gone (killed, crashed) is taken over.
+ */
+export function lockDataDir(dataDir: string): { path: string; release(): void } {
+  const dir = resolve(dataDir);
+  const path = join(dir, 'context-vault.lock');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      heldLocks.add(path);
+      const release = () => {
+        if (!heldLocks.delete(path)) return;
+        if (readLock(path)?.trim() === String(process.pid)) rmSync(path, { force: true });
+      };
+      return { path, release };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const seen = readLock(path);
+    if (seen === undefined) continue; // released meanwhile: try again
+    const pid = Number.parseInt(seen.trim(), 10);
+    const ours = pid === process.pid && heldLocks.has(path);
+    if (Number.isInteger(pid) && pid > 0 && (ours || (pid !== process.pid && pidAlive(pid)))) {
+      throw new Error(
+        `The data directory ${dir} is in use by another context-vault process (pid ${pid}${ours ? ', this one' : ''}); ` +
+          `stop it first or set VAULT_DATA_DIR to another directory. If no such process runs, delete ${path}.`,
+      );
+    }
+    // Stale: move it aside (atomic, so of two processes taking over only one succeeds), and put
+    // it back if what was moved turns out to be a fresh lock another process took meanwhile.
+    const aside = `${path}.${process.pid}.stale`;
+    try {
+      renameSync(path, aside);
+    } catch {
+      continue;
+    }
+    if (readLock(aside) !== seen) renameSync(aside, path);
+    else rmSync(aside, { force: true });
+  }
+  throw new Error(`Could not take the lock ${path} of the data directory ${dir}; is another context-vault process starting?`);
+}
+
 /**
  * PGlite served on a private unix socket so that the same `pg` driver path as production is
  * used. One connection: PGlite is single-threaded, and a second connection waiting while a
@@ -55,15 +125,27 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
   ]);
   const inMemory = dataDir === 'memory://';
   let pgDir: string | undefined;
-  if (!inMemory) {
-    pgDir = resolve(dataDir, 'pglite');
-    mkdirSync(pgDir, { recursive: true, mode: 0o700 });
+  const lock = inMemory ? undefined : lockDataDir(dataDir);
+  // A process that exits without close() (process.exit, an uncaught error) still frees the directory.
+  const releaseOnExit = () => lock?.release();
+  if (lock) process.once('exit', releaseOnExit);
+  let lite: Awaited<ReturnType<typeof PGlite.create>> | undefined;
+  try {
+    if (!inMemory) {
+      pgDir = resolve(dataDir, 'pglite');
+      mkdirSync(pgDir, { recursive: true, mode: 0o700 });
+    }
+    lite = await PGlite.create({ dataDir: pgDir, extensions: { vector } });
+  } catch (e) {
+    process.off('exit', releaseOnExit);
+    lock?.release();
+    throw e;
   }
-  const lite = await PGlite.create({ dataDir: pgDir, extensions: { vector } });
+  const liteDb = lite;
   // Socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
   const sockDir = join(tmpdir(), `cv-${randomBytes(6).toString('hex')}`);
   mkdirSync(sockDir, { mode: 0o700 });
-  const server = new PGLiteSocketServer({ db: lite, path: join(sockDir, '.s.PGSQL.5432'), maxConnections: 1 });
+  const server = new PGLiteSocketServer({ db: liteDb, path: join(sockDir, '.s.PGSQL.5432'), maxConnections: 1 });
   await server.start();
   const pool = onConnect(new pg.Pool({ host: sockDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 }));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -74,10 +156,15 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
-      await server.stop();
-      await lite.close();
-      rmSync(sockDir, { recursive: true, force: true });
+      try {
+        await db.destroy();
+        await server.stop();
+        await liteDb.close();
+        rmSync(sockDir, { recursive: true, force: true });
+      } finally {
+        process.off('exit', releaseOnExit);
+        lock?.release();
+      }
     },
   };
 }
