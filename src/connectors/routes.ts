@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { AppEnv } from '../gateway/context.ts';
 import { SESSION_COOKIE, requireAuth } from '../gateway/auth-middleware.ts';
 import { readQuery } from '../gateway/validate.ts';
-import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { AppError } from '../errors.ts';
+import { bundleText, bundleTooLarge } from './fhir/bundle-body.ts';
 import type { SmartConnector } from './fhir/smart-connector.ts';
 import type { BundleImports } from './fhir/bundle-import.ts';
 import type { ClientSigningKeys } from './oauth/signing-keys.ts';
@@ -66,20 +67,35 @@ export function integrationRoutes(connector: SmartConnector) {
 
 const importQuery = z.object({ source: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits, dashes').optional() }).strict();
 
-/** `/api/imports/fhir-bundle`: a FHIR Bundle as the body → 202 {jobId}. Own body limit (the global one is bypassed). */
+/** The first file of a multipart form (curl -F file=@bundle.json), else its first text field. */
+async function multipartBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  const form = await c.req.parseBody({ all: false });
+  const values = Object.values(form);
+  const file = values.find((v): v is File => typeof v === 'object' && v !== null && 'arrayBuffer' in v);
+  if (file) return new Uint8Array(await file.arrayBuffer());
+  const text = values.find((v): v is string => typeof v === 'string');
+  if (text !== undefined) return new TextEncoder().encode(text);
+  throw new AppError('bad_request', 'The form holds no file: send the FHIR Bundle as the body or as a form file.');
+}
+
+/**
+ * `/api/imports/fhir-bundle`: a FHIR Bundle (JSON, or NDJSON of resources, optionally gzipped)
+ * as the body → 202 {jobId, entries, source}. The content type is not trusted either way —
+ * clients send octet-stream, text/plain or curl's form type — the body's first bytes decide.
+ * Own body limit (the global one is bypassed).
+ */
 export function bundleImportRoutes(imports: BundleImports, maxBytes: number) {
   const app = new Hono<AppEnv>();
   app.use('/fhir-bundle', requireAuth());
   app.post(
     '/fhir-bundle',
-    bodyLimit({ maxSize: maxBytes, onError: () => { throw new PayloadTooLargeError(maxBytes); } }),
+    bodyLimit({ maxSize: maxBytes, onError: () => { throw bundleTooLarge(maxBytes); } }),
     async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      if (!/^application\/(fhir\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError('application/fhir+json or application/json');
       const { source } = readQuery(c, importQuery);
-      const raw = await c.req.text();
-      const r = await imports.start(c.var.principal.userId, raw, source ?? 'fhir-bundle');
-      return c.json({ jobId: r.jobId, entries: r.entries }, 202);
+      const type = (c.req.header('content-type') ?? '').toLowerCase();
+      const bytes = type.startsWith('multipart/form-data') ? await multipartBody(c) : new Uint8Array(await c.req.arrayBuffer());
+      const r = await imports.start(c.var.principal.userId, bundleText(bytes, maxBytes), source);
+      return c.json({ jobId: r.jobId, entries: r.entries, source: r.source }, 202);
     },
   );
   return app;

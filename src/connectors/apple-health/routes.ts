@@ -13,7 +13,26 @@ import { APPLE_HEALTH_JOB, type AppleHealthJobParams } from './job.ts';
 /** 413 that also closes the connection: the rest of the refused body must not be read as the next request. */
 const tooLarge = (limit: number) => new AppError('payload_too_large', new PayloadTooLargeError(limit).message, undefined, { Connection: 'close' });
 
-const TYPES = /^(application\/(zip|x-zip-compressed|xml|octet-stream)|text\/xml)\b/i;
+/** 415 that also closes the connection, like tooLarge: the refused body may still be arriving. */
+const notAnExport = () =>
+  new AppError('unsupported_media_type', new UnsupportedMediaTypeError('the Apple Health export.zip or export.xml (the body is neither a zip archive nor XML)').message, undefined, { Connection: 'close' });
+
+/**
+ * What the first bytes say: a zip (`PK`), XML (`<` after an optional byte-order mark and
+ * whitespace), something else, or undefined while too few bytes have arrived to tell.
+ */
+export function sniffExport(b: Buffer): 'zip' | 'xml' | 'other' | undefined {
+  if (b.length < 2) return b.length === 1 && b[0] !== 0x50 && b[0] !== 0xef && b[0] !== 0x3c && !/\s/.test(String.fromCharCode(b[0])) ? 'other' : undefined;
+  if (b[0] === 0x50 && b[1] === 0x4b) return 'zip';
+  let i = 0;
+  if (b[0] === 0xef && b[1] === 0xbb) {
+    if (b.length < 3) return undefined;
+    if (b[2] === 0xbf) i = 3;
+  }
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  if (i >= b.length) return undefined;
+  return b[i] === 0x3c ? 'xml' : 'other';
+}
 
 /**
  * `POST /api/imports/apple-health`: the body (export.zip or export.xml) is streamed to a
@@ -25,8 +44,8 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
   app.post('/apple-health', requireAuth(), async (c) => {
     const { config, jobs, log } = c.var.deps;
     const limit = config.MAX_IMPORT_BYTES;
-    const type = c.req.header('content-type');
-    if (type && !TYPES.test(type)) throw new UnsupportedMediaTypeError('application/zip or application/xml');
+    // The content type is not trusted either way (clients send octet-stream, text/plain, curl's
+    // form type): the first bytes decide, and only a body that is neither zip nor XML gets 415.
     const declared = Number(c.req.header('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
     const body = c.req.raw.body;
@@ -34,11 +53,23 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
     await mkdir(importDir, { recursive: true, mode: 0o700 });
     const path = join(importDir, `${randomUUID()}.upload`);
     let received = 0;
+    let head: Buffer | null = Buffer.alloc(0);
     const cap = new Transform({
       transform(chunk: Buffer, _e, cb) {
         received += chunk.length;
-        if (received > limit) cb(tooLarge(limit));
-        else cb(null, chunk);
+        if (received > limit) return cb(tooLarge(limit));
+        if (head) {
+          head = Buffer.concat([head, chunk.subarray(0, 4096)]);
+          const kind = sniffExport(head);
+          if (kind === 'other' || (kind === undefined && head.length >= 4096)) return cb(notAnExport());
+          if (kind) head = null;
+        }
+        cb(null, chunk);
+      },
+      flush(cb) {
+        // A short body that never showed a zip or XML start (whitespace only is empty, below).
+        if (head && head.length && /\S/.test(head.toString('latin1'))) return cb(notAnExport());
+        cb();
       },
     });
     try {

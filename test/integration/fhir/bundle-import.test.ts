@@ -209,9 +209,9 @@ describe('awkward bundles', () => {
     await nothingStored(rt, user.userId, user.token);
   });
 
-  it('refuses another media type', async () => {
+  it('refuses a body that is not JSON whatever its declared type, with nothing stored', async () => {
     const user = await rt.signup();
-    const r = await upload(rt, user.token, bundleOf(obs('a', undefined)), 'text/plain');
+    const r = await upload(rt, user.token, 'resourceType=Bundle', 'application/fhir+json');
     expect(r.status).toBe(415);
     await nothingStored(rt, user.userId, user.token);
   });
