@@ -52,6 +52,71 @@ describeDocker('DockerModelPool lifecycle on a real Docker engine', () => {
     expect(await metrics.registry.getSingleMetricAsString('model_pool_lease_wait_seconds')).toMatch(/model_pool_lease_wait_seconds_count\{backend="docker"} 7/);
   });
 
+  it('POOL_MAX_REQUESTS=1: every request gets a fresh container, each removed after its one request', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '2', POOL_MAX_REQUESTS: '1' });
+    const metrics = new Metrics();
+    pool = makePool(config, { metrics });
+    await pool.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await pool.waitUntilWarm(60_000);
+      const lease = await pool.lease('same-user');
+      expect(await collectText(lease.chat({ model: 'test-chat', numCtx: 2048, messages: ask }))).toContain('[1]');
+      ids.push(lease.id);
+      await lease.release();
+      expect(await waitGone(lease.id)).toBe(true);
+    }
+    expect(new Set(ids).size).toBe(4);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_rotations_total')).toMatch(/reason="requests"} 4/);
+    // Four served, one warm for the next: five started, never more than the cap at once.
+    await pool.waitUntilWarm(60_000);
+    expect(await metrics.registry.getSingleMetricAsString('model_pool_container_start_seconds')).toMatch(/model_pool_container_start_seconds_count 5\b/);
+    expect((await labelled(config.POOL_INSTANCE!)).length).toBeLessThanOrEqual(2);
+  });
+
+  it('a caller abort mid-stream stops the stream, and the container goes back to its user unharmed (not leaked)', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '2', POOL_MAX_REQUESTS: '10' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const lease = await pool.lease('a');
+    const ac = new AbortController();
+    let chunks = 0;
+    const t0 = Date.now();
+    const err = await (async () => {
+      for await (const _ of lease.chat({ model: 'test-chat', numCtx: 2048, messages: [{ role: 'user', content: 'long [[slow]]' }], signal: ac.signal })) {
+        if (++chunks === 3) ac.abort(new Error('client went away'));
+      }
+    })().catch((e) => e);
+    expect((err as Error).message).toBe('client went away');
+    expect(Date.now() - t0).toBeLessThan(3000); // the slow answer would take 6 s
+    await lease.release();
+    const h = await pool.health();
+    expect(h.busy).toBe(0);
+    // Returned, not retired: the same container serves its user's next request in full.
+    const again = await pool.lease('a');
+    expect(again.id).toBe(lease.id);
+    expect(await collectText(again.chat({ model: 'test-chat', numCtx: 2048, messages: ask }))).toContain('[1] blood pressure');
+    await again.release();
+    expect((await labelled(config.POOL_INSTANCE!)).filter((c) => c.State === 'running').length).toBeLessThanOrEqual(2);
+  });
+
+  it('sends num_ctx on every call to the container, embeddings included (NUM_CTX by default)', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '1', NUM_CTX: '4096' });
+    pool = makePool(config);
+    await pool.start();
+    await pool.waitUntilWarm(60_000);
+    const lease = await pool.lease('a');
+    await lease.embed({ model: 'test-embed', input: ['no num_ctx given here'] });
+    await collectText(lease.chat({ model: 'test-chat', numCtx: 4096, messages: ask }));
+    const ip = (await docker.getContainer(lease.id).inspect()).NetworkSettings.Networks[config.POOL_NETWORK].IPAddress;
+    const { requests } = (await (await fetch(`http://${ip}:11434/__test/requests`)).json()) as { requests: { kind: string; numCtx: number | null }[] };
+    await lease.release();
+    // Warm-up (load and prime), the embed, the chat: all with the pool's num_ctx.
+    expect(requests.map((r) => r.kind)).toEqual(['chat', 'chat', 'embed', 'chat']);
+    expect(requests.map((r) => r.numCtx)).toEqual([4096, 4096, 4096, 4096]);
+  });
+
   it('gives one container to one user for its whole life', async () => {
     config = poolConfig({ POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '3', POOL_MAX_REQUESTS: '100' });
     pool = makePool(config);
