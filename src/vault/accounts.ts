@@ -8,6 +8,7 @@ import { AppError, ConflictError, NotFoundError, RateLimitedError, UnauthorizedE
 import { FailureLimiter } from '../lib/rate-limiter.ts';
 import { hashToken, newToken } from '../lib/tokens.ts';
 import type { KeyService } from './keys.ts';
+import { buildExport, type ExportParts } from './export.ts';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
@@ -120,6 +121,11 @@ export class AccountService {
     const u = await users.findUserById(this.db, id);
     if (!u) throw new NotFoundError('user');
     return { id: u.id, email: u.email, createdAt: new Date(u.created_at).toISOString() };
+  }
+
+  /** Everything of the user, decrypted (see export.ts); `parts` open the data they own. */
+  async exportAccount(userId: string, parts: ExportParts) {
+    return buildExport(this.db, this.keys, await this.user(userId), parts);
   }
 
   /** Deletes the user and, by cascade, every row of theirs, including the wrapped data key. */

@@ -52,15 +52,8 @@ export function vaultRoutes() {
   });
 
   app.get('/export', async (c) => {
-    const userId = c.var.principal.userId;
-    const { accounts, items, rules, audit } = c.var.deps;
-    const body = {
-      exportedAt: new Date().toISOString(),
-      user: await accounts.user(userId),
-      items: await items.exportAll(userId),
-      rules: await rules.list(userId),
-      disclosures: await audit.list(userId, { limit: 100_000 }),
-    };
+    const { accounts, items, rules, conversations } = c.var.deps;
+    const body = await accounts.exportAccount(c.var.principal.userId, { items, rules, conversations });
     c.header('Content-Disposition', 'attachment; filename="context-vault-export.json"');
     c.header('Cache-Control', 'no-store');
     return c.json(body);
