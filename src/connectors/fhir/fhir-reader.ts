@@ -8,15 +8,30 @@ export interface TokenSource {
   refresh(): Promise<string>;
 }
 
-/** A FHIR request that failed for good (after retries); 400/403/404 are per-type and survivable. */
+/**
+ * A FHIR request that failed for good (after retries); 400/403/404 are per-type and survivable.
+ * Status 0 is a request that got no HTTP answer at all (connection refused, reset, timed out).
+ */
 export class FhirHttpError extends Error {
   constructor(
     readonly status: number,
     readonly outcome: Json | undefined,
     what: string,
+    /** For status 0: what went wrong instead of an answer ("timed out after 60 s", "network error"). */
+    readonly failure?: string,
   ) {
-    super(`${what} answered HTTP ${status}`);
+    super(status === 0 ? `${what}: ${failure ?? 'network error'}` : `${what} answered HTTP ${status}`);
     this.name = 'FhirHttpError';
+  }
+
+  /** The server is down or overloaded (no answer, 5xx, or still 429 after retries), not refusing this one request. */
+  get unreachable(): boolean {
+    return this.status === 0 || this.status >= 500 || this.status === 429;
+  }
+
+  /** Short PHI-free reason: "HTTP 503", "timed out after 60 s", "connection refused". */
+  get reason(): string {
+    return this.status === 0 ? this.failure ?? 'network error' : `HTTP ${this.status}`;
   }
 }
 
@@ -31,9 +46,14 @@ export interface FhirReaderOptions {
   baseDelayMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   warn?: (message: string) => void;
+  /** Longest wait for one HTTP answer before it counts as failed (a hung server must not hold a sync forever). */
+  requestTimeoutMs?: number;
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const REQUEST_TIMEOUT_MS = 60_000;
+/** A request that timed out is retried this often at most: each try may take the whole timeout. */
+const TIMEOUT_RETRIES = 1;
 const MAX_PAGES = 2000;
 
 
@@ -45,7 +65,25 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-type KitError = { response?: { status?: number; data?: unknown }; config?: { headers?: Headers } };
+type KitError = { response?: { status?: number; data?: unknown }; config?: { headers?: Headers }; name?: string; code?: string; cause?: { code?: string } };
+
+/** What a request without an HTTP answer ran into, without any URL or id. */
+function networkFailure(e: KitError, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const code = e.cause?.code ?? e.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    default:
+      return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? `network error (${code})` : 'network error';
+  }
+}
 
 /**
  * Reads a FHIR server with fhir-kit-client, adding what real servers need: a fresh token on
@@ -56,6 +94,8 @@ type KitError = { response?: { status?: number; data?: unknown }; config?: { hea
 export class FhirReader {
   /** HTTP requests sent, retries included (reported by the sync and the benchmark). */
   requests = 0;
+  /** Requests the server answered other than with 5xx/429 (success or a 4xx): it is up. */
+  answered = 0;
   private readonly client: Client;
   private readonly origin: string;
 
@@ -101,17 +141,26 @@ export class FhirReader {
   private async call(what: string, send: (options: { signal?: AbortSignal; headers: Record<string, string> }) => Promise<Json>): Promise<Json> {
     const sleep = this.o.sleep ?? abortableSleep;
     const maxRetries = this.o.maxRetries ?? 5;
+    const timeoutMs = this.o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     let refreshed = false;
+    let timeouts = 0;
     let token = await this.o.tokens.current();
     for (let attempt = 0; ; attempt++) {
       this.o.signal?.throwIfAborted();
       this.requests++;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
       try {
-        return await send({ signal: this.o.signal, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+        const answer = await send({ signal, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+        this.answered++;
+        return answer;
       } catch (e) {
         if (this.o.signal?.aborted) throw this.o.signal.reason;
         const err = e as KitError;
         const status = err.response?.status;
+        const timedOut = status === undefined && timeout.aborted;
+        if (timedOut) timeouts++;
+        if (status !== undefined && !RETRYABLE.has(status)) this.answered++;
         if (status === 401) {
           // A token refused right after a refresh will not get better type by type: stop the sync.
           if (refreshed) throw new Error(`${what}: the server refuses the access token even after a refresh`);
@@ -120,13 +169,13 @@ export class FhirReader {
           continue;
         }
         const transient = status === undefined || RETRYABLE.has(status);
-        if (transient && attempt < maxRetries) {
+        if (transient && attempt < maxRetries && timeouts <= TIMEOUT_RETRIES) {
           const hinted = retryAfterMs(err.config?.headers?.get?.('retry-after'));
           const backoff = (this.o.baseDelayMs ?? 500) * 2 ** attempt * (0.75 + Math.random() * 0.5);
           await sleep(Math.min(hinted ?? backoff, this.o.maxDelayMs ?? 60_000), this.o.signal);
           continue;
         }
-        if (status === undefined) throw new FhirHttpError(0, undefined, `${what} (network error)`);
+        if (status === undefined) throw new FhirHttpError(0, undefined, what, networkFailure(err, timedOut, timeoutMs));
         const data = err.response?.data;
         const outcome = data && typeof data === 'object' && (data as Json).resourceType === 'OperationOutcome' ? (data as Json) : undefined;
         throw new FhirHttpError(status, outcome, what);

@@ -14,10 +14,27 @@ export interface SyncResult extends FhirImportResult {
 }
 
 /** Reader settings a deployment or test may tune (backoff lengths). */
-export type ReaderTuning = Pick<FhirReaderOptions, 'maxRetries' | 'maxDelayMs' | 'baseDelayMs' | 'sleep'>;
+export type ReaderTuning = Pick<FhirReaderOptions, 'maxRetries' | 'maxDelayMs' | 'baseDelayMs' | 'sleep' | 'requestTimeoutMs'>;
 
 function why(e: FhirHttpError): string {
-  return e.outcome ? `HTTP ${e.status} (${describeOutcome(e.outcome)})` : `HTTP ${e.status}`;
+  return e.outcome ? `${e.reason} (${describeOutcome(e.outcome)})` : e.reason;
+}
+
+/** Requests that found the server down (Patient and the first types) before a sync gives up early. */
+const UNREACHABLE_BEFORE_GIVING_UP = 4;
+
+/** The server never answered usefully: the sync fails instead of "succeeding" with nothing. */
+export class FhirServerUnreachableError extends Error {
+  constructor(serverUrl: string, reason: string) {
+    let host = 'the FHIR server';
+    try {
+      host = new URL(serverUrl).host;
+    } catch {
+      // keep the generic name
+    }
+    super(`The FHIR server (${host}) could not be reached: ${reason}. Nothing was synced; try again later.`);
+    this.name = 'FhirServerUnreachableError';
+  }
 }
 
 /** Relative `Type/id` references of a given type found under `field` (e.g. medicationReference). */
@@ -69,12 +86,24 @@ export function fhirSyncJob(deps: { store: ConnectionStore; connector: SmartConn
         return out;
       };
       const pid = conn.patientId;
+      // Failures where the server was down (no answer, 5xx, 429 after retries): if Patient and
+      // every type end that way and nothing ever answered, the sync fails rather than
+      // "succeeding" with no items. A 400/403/404 is an answer: a per-type warning.
+      let down = 0;
+      let lastDown: FhirHttpError | undefined;
+      const noteDown = (e: FhirHttpError) => {
+        if (!e.unreachable) return;
+        down++;
+        lastDown = e;
+        if (reader.answered === 0 && down >= UNREACHABLE_BEFORE_GIVING_UP) throw new FhirServerUnreachableError(conn.serverUrl, e.reason);
+      };
       try {
         try {
           await store('Patient', [await reader.read('Patient', pid)]);
         } catch (e) {
           if (!(e instanceof FhirHttpError)) throw e;
           ctx.warn(`Patient: not read, ${why(e)}`);
+          noteDown(e);
         }
         const all: Json[] = [];
         for (const type of [...SEARCH_TYPES, 'CarePlan', 'Observation']) {
@@ -87,6 +116,7 @@ export function fhirSyncJob(deps: { store: ConnectionStore; connector: SmartConn
             const categories = CATEGORY_FALLBACK[type];
             if (!(categories && e.status === 400)) {
               ctx.warn(`${type}: skipped, ${why(e)}`);
+              noteDown(e);
               continue;
             }
             const refused: string[] = [];
@@ -97,12 +127,13 @@ export function fhirSyncJob(deps: { store: ConnectionStore; connector: SmartConn
                 await store(type, found);
               } catch (e2) {
                 if (!(e2 instanceof FhirHttpError)) throw e2;
-                refused.push(`${category} (${e2.status})`);
+                refused.push(`${category} (${e2.reason})`);
               }
             }
             if (refused.length) ctx.warn(`${type}: categories not offered by this server: ${refused.join(', ')}`);
           }
         }
+        if (reader.answered === 0 && lastDown) throw new FhirServerUnreachableError(conn.serverUrl, lastDown.reason);
         await readReferenced(reader, ctx, all, store);
       } catch (e) {
         await deps.store.recordSync(conn.id, { error: e instanceof Error ? e.message.slice(0, 300) : 'sync failed' });

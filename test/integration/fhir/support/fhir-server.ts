@@ -29,6 +29,8 @@ export interface FhirServer {
   redirectNext(key: string, url: string): void;
   /** Serve SMART discovery only through the CapabilityStatement, not .well-known. */
   smartConfig: boolean;
+  /** An outage of the FHIR data API (discovery still answers): `hang` never answers, a number answers that status. */
+  outage: 'hang' | number | null;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startFhirServer(o: { authServer: () => string; validToken:
     beforeRequest: (n, hook) => hooks.set(n, hook),
     redirectNext: (key, url) => nextRedirects.set(key, url),
     smartConfig: true,
+    outage: null,
     close: http.close,
   };
 
@@ -115,6 +118,12 @@ export async function startFhirServer(o: { authServer: () => string; validToken:
           },
         }],
       });
+    }
+    if (server.outage === 'hang') return;
+    if (typeof server.outage === 'number') {
+      server.log.push({ key: requestKey(rest), status: server.outage });
+      res.writeHead(server.outage, { 'content-type': 'text/html' });
+      return res.end('<html><body>Service Unavailable</body></html>');
     }
     count++;
     const token = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1] ?? '';
