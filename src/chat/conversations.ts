@@ -9,10 +9,31 @@ export interface MessageView {
   id: string;
   role: 'user' | 'assistant';
   content: string;
+  /**
+   * `complete`; `incomplete` when the person stopped the answer (or disconnected); `error` when
+   * the model failed mid-answer. Either way `content` holds the partial answer as streamed.
+   */
   status: 'complete' | 'incomplete' | 'error';
-  items: { id: string; title: string; kind: string; effectiveAt: string | null }[];
+  /** The records sent with the message, in citation order: [n] is items[n - 1]. */
+  items: (MessageItem | DeletedMessageItem)[];
   model: string | null;
   createdAt: string;
+}
+
+export interface MessageItem {
+  id: string;
+  title: string;
+  kind: string;
+  effectiveAt: string | null;
+}
+
+/** A record deleted since the message was written: kept in place so later [n] still point right. */
+export interface DeletedMessageItem {
+  id: string;
+  title: null;
+  kind: null;
+  effectiveAt: null;
+  deleted: true;
 }
 
 /** Conversation history, encrypted per user. */
@@ -85,13 +106,13 @@ export class ConversationStore {
     const keys = await this.keys.forUser(userId);
     const rows = await repo.listMessages(this.db, userId, id);
     const heads = await repo.itemHeadsByIds(this.db, userId, [...new Set(rows.flatMap((r) => r.item_ids))]);
-    const byId = new Map(heads.map((h) => [h.id, { id: h.id, title: keys.decryptText('title', h.title_enc) ?? '', kind: h.kind, effectiveAt: h.effective_at ? new Date(h.effective_at).toISOString() : null }]));
+    const byId = new Map(heads.map((h): [string, MessageItem] => [h.id, { id: h.id, title: keys.decryptText('title', h.title_enc) ?? '', kind: h.kind, effectiveAt: h.effective_at ? new Date(h.effective_at).toISOString() : null }]));
     const messages: MessageView[] = rows.map((r) => ({
       id: r.id,
       role: r.role,
       content: keys.decryptText('message', r.content_enc) ?? '',
       status: r.status,
-      items: r.item_ids.map((i) => byId.get(i)).filter((x): x is NonNullable<typeof x> => !!x),
+      items: r.item_ids.map((i) => byId.get(i) ?? { id: i, title: null, kind: null, effectiveAt: null, deleted: true as const }),
       model: r.model,
       createdAt: new Date(r.created_at).toISOString(),
     }));

@@ -69,8 +69,9 @@ function inline(nodes: Inline[], sources: ContextItem[]): Child[] {
       case 'cite': {
         const src = sources[n.n - 1];
         if (!src) return `[${n.n}]`;
+        if (src.deleted) return <span class="cite deleted" title="deleted record">[{n.n}] (deleted record)</span>;
         return (
-          <Link href={`/vault/${src.id}`} class="cite" aria-label={`Source ${n.n}: ${src.title}`} title={src.title}>
+          <Link href={`/vault/${src.id}`} class="cite" aria-label={`Source ${n.n}: ${src.title ?? ''}`} title={src.title ?? ''}>
             [{n.n}]
           </Link>
         );

@@ -26,9 +26,11 @@ export type { DisclosureView as Disclosure } from '../../vault/audit.ts';
 
 export interface ContextItem {
   id: string;
-  title: string;
-  kind: string;
+  /** null (with `deleted`) for a record deleted since the answer: it keeps its [n] place. */
+  title: string | null;
+  kind: string | null;
   effectiveAt: string | null;
+  deleted?: boolean;
 }
 
 export interface ConversationSummary {

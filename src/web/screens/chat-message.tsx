@@ -50,17 +50,25 @@ export function ChatMessage(props: { turn: ChatTurn; onRetry(): void }) {
         <nav class="sources" aria-label="Sources">
           <h2 class="sources-title">Sources</h2>
           <ol>
-            {t.sources.map((s, i) => (
-              <li>
-                <Link href={`/vault/${s.id}`} class={t.cited && !t.cited.includes(s.id) ? 'source uncited' : 'source'} title={t.cited && !t.cited.includes(s.id) ? 'Sent to the AI, not cited in the answer' : undefined}>
-                  <span class="n">[{i + 1}]</span> <span class="title">{s.title}</span>
-                  <span class="meta">
-                    {kindLabel(s.kind)}
-                    {s.effectiveAt ? ` · ${formatDate(s.effectiveAt)}` : ''}
+            {t.sources.map((s, i) =>
+              s.deleted ? (
+                <li>
+                  <span class="source deleted">
+                    <span class="n">[{i + 1}]</span> <span class="title">deleted record</span>
                   </span>
-                </Link>
-              </li>
-            ))}
+                </li>
+              ) : (
+                <li>
+                  <Link href={`/vault/${s.id}`} class={t.cited && !t.cited.includes(s.id) ? 'source uncited' : 'source'} title={t.cited && !t.cited.includes(s.id) ? 'Sent to the AI, not cited in the answer' : undefined}>
+                    <span class="n">[{i + 1}]</span> <span class="title">{s.title}</span>
+                    <span class="meta">
+                      {kindLabel(s.kind ?? '')}
+                      {s.effectiveAt ? ` · ${formatDate(s.effectiveAt)}` : ''}
+                    </span>
+                  </Link>
+                </li>
+              ),
+            )}
           </ol>
         </nav>
       ) : null}

@@ -152,4 +152,25 @@ describe('chat with your records', () => {
     }
     expect((await rt.api('GET', '/api/conversations', { token: u.token })).body.conversations).toEqual([]);
   });
+
+  it('a reopened conversation keeps each cited record in its place, a deleted one as a placeholder', async () => {
+    const u = await rt.signup();
+    const a = await note(u, 'Thyroid panel', 'thyroid TSH 2.1 mIU/L');
+    const b = await note(u, 'Thyroid scan', 'thyroid ultrasound normal');
+    await share(u, a);
+    await share(u, b);
+    const r = await ask(u, 'What about my thyroid?');
+    const cited = r.events[0].data.items.map((i: any) => i.id);
+    expect([...cited].sort()).toEqual([a, b].sort());
+    const gone = cited[0];
+    const kept = cited[1];
+    expect((await rt.api('DELETE', `/api/vault/items/${gone}`, { token: u.token })).status).toBe(204);
+    const conv = await rt.api('GET', `/api/conversations/${r.events.at(-1)!.data.conversationId}`, { token: u.token });
+    for (const m of conv.body.messages) {
+      expect(m.items).toHaveLength(2);
+      expect(m.items[0]).toEqual({ id: gone, title: null, kind: null, effectiveAt: null, deleted: true });
+      expect(m.items[1]).toMatchObject({ id: kept, kind: 'note' });
+      expect(m.items[1].deleted).toBeUndefined();
+    }
+  });
 });
