@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ModelLease, ModelPool } from '../pool/model-pool.ts';
+import { ModelStreamError, type ModelLease, type ModelPool } from '../pool/model-pool.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AuditService } from '../vault/audit.ts';
 import type { ItemService } from '../vault/items.ts';
@@ -132,12 +132,22 @@ export class ChatService {
     let outcome: 'ok' | 'failed' = 'ok';
     try {
       let usage: { promptTokens: number; completionTokens: number; totalDurationMs: number } | null = null;
+      let finished = false;
       for await (const chunk of lease.chat({ model: this.opts.chatModel, messages, numCtx: this.opts.numCtx, signal: controller.signal })) {
         if (chunk.text) {
           answer += chunk.text;
           yield { type: 'token', text: chunk.text };
         }
-        if (chunk.done) usage = chunk.usage ?? null;
+        if (chunk.done) {
+          usage = chunk.usage ?? null;
+          finished = true;
+        }
+      }
+      // Ollama ends every answer with a `done` chunk; a stream that stops without one was cut
+      // off (the container died, a proxy closed the connection), so the answer is not complete.
+      if (!finished) {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        throw new ModelStreamError('The model stream ended before the answer was finished.');
       }
       const messageId = await conversations.addMessage(userId, { conversationId, role: 'assistant', content: answer, itemIds, model: this.opts.chatModel, usage });
       yield { type: 'done', conversationId, messageId, usage, cited: citedIds(answer, itemIds) };
