@@ -153,6 +153,8 @@ describe.skipIf(!run)('web client: record permissions, filters, paging and discl
     const convB = '11111111-2222-4333-8444-000000000002';
     // 130 disclosures: more than one page (100).
     for (let i = 0; i < 130; i++) {
+      // Disclosure times have millisecond precision: keep A's strictly older than B's.
+      if (i === 30) await new Promise((r) => setTimeout(r, 5));
       const conversationId = i < 30 ? convA : convB;
       await gw.rt.deps.audit.recordDisclosure({ userId: me.user.id, conversationId, model: 'test-model', purpose: 'chat', itemIds: i < 30 ? [bp, gone] : [chol] });
     }
