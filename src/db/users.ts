@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './types.ts';
 
 export async function insertUser(db: Db, u: { id: string; email: string; passwordHash: string }): Promise<boolean> {
@@ -21,6 +22,21 @@ export function findUserById(db: Db, id: string) {
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
   const r = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+}
+
+/**
+ * Files the user's jobs were told to delete when they end (`params.deleteAfter`: uploads kept
+ * under the data dir until their import runs). Deleting the user cascades the job rows, so
+ * their cleanup would never run: account deletion removes these files itself.
+ */
+export async function listJobFilesToDelete(db: Db, userId: string): Promise<string[]> {
+  const r = await db
+    .selectFrom('jobs')
+    .select(sql<string>`params->>'path'`.as('path'))
+    .where('user_id', '=', userId)
+    .where(sql<boolean>`params->>'deleteAfter' = 'true' and params->>'path' is not null`)
+    .execute();
+  return r.map((x) => x.path);
 }
 
 export function insertUserKey(db: Db, k: { userId: string; masterKeyId: string; wrapped: Buffer }) {

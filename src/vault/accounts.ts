@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type { Kysely } from 'kysely';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { Database } from '../db/schema.ts';
@@ -128,10 +130,17 @@ export class AccountService {
     return buildExport(this.db, this.keys, await this.user(userId), parts);
   }
 
-  /** Deletes the user and, by cascade, every row of theirs, including the wrapped data key. */
+  /**
+   * Deletes the user and, by cascade, every row of theirs, including the wrapped data key; then
+   * the upload files their queued or running imports would have deleted (the cascade removes
+   * those jobs, so nothing else ever would). Only `*.upload` files: a path in a job row is
+   * never trusted to name anything else.
+   */
   async deleteAccount(userId: string): Promise<void> {
+    const files = (await users.listJobFilesToDelete(this.db, userId)).filter((p) => isAbsolute(p) && p.endsWith('.upload'));
     await users.deleteUser(this.db, userId);
     this.keys.forget(userId);
+    await Promise.all(files.map((p) => rm(p, { force: true }).catch(() => undefined)));
   }
 
   async createApiToken(userId: string, name: string, expiresAt: Date | null) {

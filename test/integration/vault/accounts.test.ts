@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { hashToken } from '../../../src/lib/tokens.ts';
 import { DEFAULT_MAX_SIGNUPS_PER_ADDRESS } from '../../../src/vault/accounts.ts';
+import { insertJob } from '../../../src/db/jobs.ts';
 
 let rt: TestRuntime;
 beforeAll(async () => {
@@ -203,6 +207,33 @@ describe('accounts', () => {
     expect(await count(bystander.userId)).toBeGreaterThan(5);
     expect((await rt.api('GET', '/api/me', { token: victim.token })).status).toBe(401);
     expect((await rt.api('GET', '/api/vault/items', { token: bystander.token })).body.items).toHaveLength(1);
+  });
+
+  it('deleting the account removes its queued upload files, and nobody else\'s nor the user\'s own files', async () => {
+    const victim = await rt.signup();
+    const bystander = await rt.signup();
+    const importDir = join(rt.dataDir, 'imports');
+    const upload = async (token: string) => {
+      const before = new Set(existsSync(importDir) ? readdirSync(importDir) : []);
+      const r = await rt.api('POST', '/api/imports/apple-health', { token, body: '<HealthData></HealthData>', headers: { 'content-type': 'application/xml' } });
+      expect(r.status).toBe(202);
+      const added = readdirSync(importDir).filter((f) => !before.has(f));
+      expect(added).toHaveLength(1);
+      return join(importDir, added[0]);
+    };
+    const victimUpload = await upload(victim.token);
+    const bystanderUpload = await upload(bystander.token);
+    // A CLI import of the user's own file: its job keeps the file (deleteAfter false).
+    const ownFile = join(rt.dataDir, 'my-export.xml.upload');
+    writeFileSync(ownFile, '<HealthData></HealthData>');
+    await insertJob(rt.deps.db, { id: randomUUID(), userId: victim.userId, type: 'apple-health.import', params: { path: ownFile, deleteAfter: false }, dedupeKey: null, unit: 'bytes' });
+    expect(existsSync(victimUpload)).toBe(true);
+
+    expect((await rt.api('DELETE', '/api/me', { token: victim.token })).status).toBe(204);
+    expect(existsSync(victimUpload)).toBe(false);
+    expect(existsSync(bystanderUpload)).toBe(true);
+    expect(existsSync(ownFile)).toBe(true);
+    expect(await rt.deps.db.selectFrom('jobs').select('id').where('user_id', '=', victim.userId).execute()).toEqual([]);
   });
 
   it('personal API tokens are shown once, stored hashed, listed and revoked', async () => {
