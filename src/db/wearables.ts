@@ -16,13 +16,26 @@ export interface BatchWrite extends BatchKey {
   firstAt: Date;
   lastAt: Date;
   samplesEnc: Buffer;
+  /** Staged rows only: the `updated_at` of the live batch they were merged from (epoch if none). */
+  basedOn?: Date;
 }
+
+/**
+ * Staged (pending) batches of an import live in this table under a source no reader asks
+ * for: `~pending:<importId>:<source>`. Readers name a real source (`apple-health`, `oura`), so
+ * they never see them; `publishStaged` makes them live in one short transaction. A `~items:`
+ * row marks a published import whose daily items are still being rewritten.
+ */
+export const stagedSource = (importId: string, source: string) => `~pending:${importId}:${source}`;
+export const itemsMarkerSource = (importId: string, source: string) => `~items:${importId}:${source}`;
+/** `basedOn` of a staged batch that had no live batch to merge from. */
+export const NO_BASE = new Date(0);
 
 /** The existing batches of the given (metric, day) keys for one user and source. */
 export async function findBatches(db: Db, userId: string, source: string, keys: BatchKey[]) {
   if (!keys.length) return [];
-  const r = await sql<{ metric: string; day: string; samples_enc: Buffer }>`
-    select b.metric, b.day, b.samples_enc from wearable_batches b
+  const r = await sql<{ metric: string; day: string; samples_enc: Buffer; updated_at: Date }>`
+    select b.metric, b.day, b.samples_enc, b.updated_at from wearable_batches b
     join unnest(${keys.map((k) => k.metric)}::text[], ${keys.map((k) => k.day)}::text[]) as k(metric, day)
       on b.metric = k.metric and b.day = k.day
     where b.user_id = ${userId} and b.source = ${source}`.execute(db);
@@ -44,6 +57,7 @@ export async function upsertBatches(db: Db, rows: BatchWrite[]): Promise<void> {
         first_at: r.firstAt,
         last_at: r.lastAt,
         samples_enc: r.samplesEnc,
+        ...(r.basedOn ? { updated_at: r.basedOn } : {}),
       })),
     )
     .onConflict((oc) =>
@@ -53,7 +67,7 @@ export async function upsertBatches(db: Db, rows: BatchWrite[]): Promise<void> {
         first_at: (eb) => eb.ref('excluded.first_at'),
         last_at: (eb) => eb.ref('excluded.last_at'),
         samples_enc: (eb) => eb.ref('excluded.samples_enc'),
-        updated_at: sql`now()`,
+        updated_at: sql`case when wearable_batches.source like '~%' then excluded.updated_at else now() end`,
       }),
     )
     .execute();
@@ -65,6 +79,7 @@ export function countBatches(db: Db, userId: string) {
     .selectFrom('wearable_batches')
     .select(['source', 'metric', sql<number>`count(*)::int`.as('days'), sql<number>`sum(sample_count)::int`.as('samples')])
     .where('user_id', '=', userId)
+    .where('source', 'not like', '~%')
     .groupBy(['source', 'metric'])
     .orderBy('source')
     .orderBy('metric')
@@ -80,6 +95,66 @@ export function listBatches(db: Db, userId: string, source: string, metric: stri
     .where('metric', '=', metric)
     .orderBy('day')
     .execute();
+}
+
+// --- staged imports ----------------------------------------------------------------
+
+/**
+ * Makes an import's staged batches live: replaces the live batch of each staged (metric, day)
+ * and renames the staged rows to the real source, all in the caller's (short) transaction.
+ * Refuses — returns `conflicts > 0` and changes nothing — when a live batch changed after the
+ * import merged from it (another import of the same user and source published meanwhile).
+ */
+export async function publishStaged(trx: Db, userId: string, source: string, importId: string): Promise<{ published: number; conflicts: number }> {
+  const staged = stagedSource(importId, source);
+  const c = await sql<{ n: number }>`
+    select count(*)::int as n from wearable_batches p
+    left join wearable_batches l on l.user_id = p.user_id and l.source = ${source} and l.metric = p.metric and l.day = p.day
+    where p.user_id = ${userId} and p.source = ${staged}
+      and abs(extract(epoch from (coalesce(l.updated_at, 'epoch'::timestamptz) - p.updated_at))) > 0.002`.execute(trx);
+  const conflicts = c.rows[0]?.n ?? 0;
+  if (conflicts) return { published: 0, conflicts };
+  await sql`
+    delete from wearable_batches l using wearable_batches p
+    where p.user_id = ${userId} and p.source = ${staged}
+      and l.user_id = ${userId} and l.source = ${source} and l.metric = p.metric and l.day = p.day`.execute(trx);
+  const r = await sql`update wearable_batches set source = ${source}, updated_at = now() where user_id = ${userId} and source = ${staged}`.execute(trx);
+  return { published: Number(r.numAffectedRows ?? 0), conflicts: 0 };
+}
+
+/** Removes an import's staged rows (a failed or abandoned import). */
+export async function deleteStaged(db: Db, userId: string, source: string, importId: string): Promise<number> {
+  const r = await db.deleteFrom('wearable_batches').where('user_id', '=', userId).where('source', '=', stagedSource(importId, source)).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Import ids with staged rows or an items marker for a user (`~pending:` / `~items:` rows). */
+export async function listStagedImports(db: Db, userId: string) {
+  const r = await sql<{ kind: string; import_id: string; source: string; newest: Date }>`
+    select split_part(source, ':', 1) as kind, split_part(source, ':', 2) as import_id,
+           substr(source, length(split_part(source, ':', 1)) + length(split_part(source, ':', 2)) + 3) as source,
+           max(updated_at) as newest
+    from wearable_batches where user_id = ${userId} and source like '~%'
+    group by 1, 2, 3`.execute(db);
+  return r.rows.map((x) => ({ kind: x.kind === '~items' ? ('items' as const) : ('pending' as const), importId: x.import_id, source: x.source, newest: x.newest }));
+}
+
+/** Writes the marker of a published import whose daily items are still to be written. */
+export async function putItemsMarker(db: Db, userId: string, source: string, importId: string, keysEnc: Buffer): Promise<void> {
+  const now = new Date();
+  await db
+    .insertInto('wearable_batches')
+    .values({ user_id: userId, source: itemsMarkerSource(importId, source), metric: '~', day: '~', unit: '1', sample_count: 0, first_at: now, last_at: now, samples_enc: keysEnc })
+    .onConflict((oc) => oc.columns(['user_id', 'source', 'metric', 'day']).doUpdateSet({ samples_enc: keysEnc }))
+    .execute();
+}
+
+export function getItemsMarker(db: Db, userId: string, source: string, importId: string) {
+  return db.selectFrom('wearable_batches').select('samples_enc').where('user_id', '=', userId).where('source', '=', itemsMarkerSource(importId, source)).executeTakeFirst();
+}
+
+export async function deleteItemsMarker(db: Db, userId: string, source: string, importId: string): Promise<void> {
+  await db.deleteFrom('wearable_batches').where('user_id', '=', userId).where('source', '=', itemsMarkerSource(importId, source)).execute();
 }
 
 // --- OAuth connections -------------------------------------------------------------

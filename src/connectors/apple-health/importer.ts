@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.ts';
 import { SampleSpill } from '../timeseries/spill.ts';
 import type { Sample } from '../timeseries/sample.ts';
 import type { CommitResult, TimeSeriesStore } from '../timeseries/store.ts';
+import { recoverUnfinishedImports, StagedImport } from '../timeseries/staged-import.ts';
+import { findJob } from '../../db/jobs.ts';
 import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
 import { parseHealthXml, type ParseCounts } from './parse-export.ts';
 import { activitySummaryToSample, recordToSample, workoutToSample } from './to-samples.ts';
@@ -11,8 +14,8 @@ import { activitySummaryToSample, recordToSample, workoutToSample } from './to-s
 export const APPLE_HEALTH_SOURCE = 'apple-health';
 
 export interface ImportProgress {
-  phase: 'parsing' | 'committing';
-  /** XML bytes read (parsing) or samples committed (committing). */
+  phase: 'parsing' | 'committing' | 'items';
+  /** XML bytes read (parsing), samples staged (committing) or days whose item is written (items). */
   done: number;
   total: number;
   records: number;
@@ -23,10 +26,11 @@ export interface ImportOptions {
   onProgress?(p: ImportProgress): void;
   /**
    * Receives the FHIR resources of `clinical-records/*.json`, in batches, after the samples
-   * are committed. TODO(lead, at merge): wire to `importFhirResources(items, userId, resources,
-   * {source: 'apple-health', warn})` of src/connectors/fhir/import.ts (FHIR engineer's branch).
+   * are committed; wearables-module.ts hands them to the FHIR import (`importFhirResources`).
    */
   onClinicalRecords?(resources: unknown[]): Promise<void>;
+  /** Names the import's pending rows (the job id for uploads); random when not given. */
+  importId?: string;
   warn?(message: string): void;
 }
 
@@ -42,12 +46,17 @@ export interface ImportSummary extends ParseCounts, CommitResult {
 
 /**
  * Imports an Apple Health export (zip or bare XML) for one user. Parsing streams the XML into
- * an on-disk spill, so memory stays flat; only once the whole file has parsed cleanly is
- * everything committed in ONE transaction (batches and daily items), so a truncated, hostile
- * or non-XML file leaves the vault exactly as it was. The transaction uses no other
- * connection while open (the embedded database has one).
+ * an on-disk spill, so memory stays flat; only once the whole file has parsed cleanly are the
+ * day batches staged as pending rows (short statements, invisible to readers) and published in
+ * one short transaction, then the daily items rewritten (see StagedImport). No long transaction:
+ * the embedded database has one connection, and other requests keep being answered. A
+ * truncated, hostile or non-XML file, or any failure before publishing, leaves the vault
+ * exactly as it was.
  */
 export class AppleHealthImporter {
+  /** Imports running in this process (their pending rows must not be cleaned up). */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly store: TimeSeriesStore,
@@ -56,9 +65,31 @@ export class AppleHealthImporter {
   ) {}
 
   async import(path: string, userId: string, o: ImportOptions = {}): Promise<ImportSummary> {
+    const importId = o.importId ?? randomUUID();
+    this.running.add(importId);
+    try {
+      return await this.run(path, userId, importId, o);
+    } finally {
+      this.running.delete(importId);
+    }
+  }
+
+  /** Finishes or removes what earlier, interrupted imports of this user left (see StagedImport). */
+  async recover(userId: string): Promise<void> {
+    const r = await recoverUnfinishedImports(this.db, this.store, userId, async (id) => {
+      if (this.running.has(id)) return true;
+      const job = /^[0-9a-f-]{36}$/i.test(id) ? await findJob(this.db, id) : undefined;
+      return job ? job.status === 'queued' || job.status === 'running' : undefined;
+    });
+    if (r.discarded || r.itemsRewritten) this.log.info({ userId, ...r }, 'finished what an interrupted import left');
+  }
+
+  private async run(path: string, userId: string, importId: string, o: ImportOptions): Promise<ImportSummary> {
     const started = performance.now();
+    await this.recover(userId);
     const exp = await openExport(path, this.opts.zipLimits ?? DEFAULT_ZIP_LIMITS);
     // ~24 MB of XML per partition keeps a partition's samples well under 100 MB in memory.
+    o.onProgress?.({ phase: 'parsing', done: 0, total: exp.xmlBytes, records: 0 });
     const spill = new SampleSpill(Math.max(1, Math.ceil(exp.xmlBytes / (24 * 1024 * 1024))), this.opts.spillDir);
     try {
       let skipped = 0;
@@ -98,20 +129,31 @@ export class AppleHealthImporter {
 
       const total = spill.samples;
       o.onProgress?.({ phase: 'committing', done: 0, total, records });
-      function* counted(it: ReturnType<SampleSpill['groups']>) {
+      const staged = new StagedImport(this.db, this.store, userId, APPLE_HEALTH_SOURCE, importId);
+      try {
         let done = 0;
         let last = 0;
-        for (const g of it) {
-          yield g;
-          done += g[1].length;
-          if (done - last >= 20_000) {
-            last = done;
-            o.onProgress?.({ phase: 'committing', done, total, records });
-          }
-        }
-        o.onProgress?.({ phase: 'committing', done, total, records });
+        await staged.stage(spill.groups(), {
+          signal: o.signal,
+          onChunk: (n) => {
+            done += n;
+            if (done - last >= 5_000 || done === total) {
+              last = done;
+              o.onProgress?.({ phase: 'committing', done, total, records });
+            }
+          },
+        });
+        o.signal?.throwIfAborted();
+        await staged.publish();
+      } catch (e) {
+        await staged.discard().catch((err: Error) => this.log.error({ userId, err: err.message }, 'removing the pending rows of a failed import failed'));
+        throw e;
       }
-      const result = await this.db.transaction().execute((trx) => this.store.commit(trx, userId, APPLE_HEALTH_SOURCE, counted(spill.groups())));
+      o.onProgress?.({ phase: 'committing', done: total, total, records });
+      // Published: the import is committed. Its daily items are written now, even if the job is
+      // cancelled meanwhile (a stop would leave them to the next import's recovery).
+      await staged.writeItems((d, t) => o.onProgress?.({ phase: 'items', done: d, total: t, records }));
+      const result = staged.result;
 
       let clinicalRecords = 0;
       if (exp.clinicalRecordNames.length) {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { JobRunner } from '../../jobs/job-runner.ts';
 import type { AppleHealthImporter, ImportOptions } from './importer.ts';
 
@@ -12,9 +12,10 @@ export interface AppleHealthJobParams {
 }
 
 /**
- * Registers the import job. Progress is XML bytes while parsing, then samples while
- * committing; the result holds counts only (no health data). Not resumable: a restart
- * mid-import fails the job and the vault is unchanged (the commit is one transaction).
+ * Registers the import job. Progress is XML bytes while parsing (total known from the start),
+ * then samples while committing; the result holds counts only (no health data). Not
+ * resumable: a restart mid-import fails the job; its pending rows stay invisible and are
+ * removed (or, if it had already published, its daily items finished) by the user's next import.
  */
 export function registerAppleHealthJob(jobs: JobRunner, importer: AppleHealthImporter, clinical?: (userId: string, warn: (m: string) => void) => ImportOptions['onClinicalRecords']): void {
   jobs.register<AppleHealthJobParams>(APPLE_HEALTH_JOB, {
@@ -23,10 +24,16 @@ export function registerAppleHealthJob(jobs: JobRunner, importer: AppleHealthImp
     async run(ctx) {
       try {
         if (!ctx.userId) throw new Error('an import job needs a user');
+        // The upload's size is the first total (the XML's own size replaces it once the zip is open).
+        ctx.progress(0, (await stat(ctx.params.path)).size, 'bytes');
         const summary = await importer.import(ctx.params.path, ctx.userId, {
+          importId: ctx.jobId,
           signal: ctx.signal,
           warn: ctx.warn,
-          onProgress: (p) => ctx.progress(p.done, p.total, p.phase === 'parsing' ? 'bytes' : 'samples'),
+          onProgress: (p) => {
+            // Daily items are written after the samples are committed: the job stays at its samples total.
+            if (p.phase !== 'items') ctx.progress(p.done, p.total, p.phase === 'parsing' ? 'bytes' : 'samples');
+          },
           onClinicalRecords: clinical?.(ctx.userId, ctx.warn),
         });
         return summary;

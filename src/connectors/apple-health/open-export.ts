@@ -42,7 +42,7 @@ export async function openExport(path: string, limits: ZipLimits = DEFAULT_ZIP_L
   if (size === 0) throw new ExportFormatError('The export is empty.');
   if (head[0] !== ZIP_MAGIC[0] || head[1] !== ZIP_MAGIC[1]) {
     return {
-      openXml: async () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+      openXml: async () => createReadStream(path, { highWaterMark: 256 * 1024 }),
       xmlBytes: size,
       entryName: null,
       clinicalRecordNames: [],

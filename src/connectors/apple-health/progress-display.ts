@@ -15,8 +15,14 @@ export class ProgressDisplay {
   constructor(private readonly out: NodeJS.WriteStream) {}
 
   update(p: ImportProgress): void {
-    this.last = p;
     const now = performance.now();
+    // A phase's final figures are always shown, however short the phase.
+    if (this.last && this.last.phase !== p.phase) {
+      this.write(this.line(this.last, now), this.out.isTTY);
+      if (this.out.isTTY) (this.out.write('\n'), (this.width = 0));
+      this.lastPrint = now;
+    }
+    this.last = p;
     const tty = this.out.isTTY;
     if (now - this.lastPrint < (tty ? 200 : 3000)) return;
     this.lastPrint = now;
@@ -31,6 +37,7 @@ export class ProgressDisplay {
 
   line(p: ImportProgress, now = performance.now()): string {
     const s = Math.max(0.001, (now - this.started) / 1000);
+    if (p.phase === 'items') return `writing daily items ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')} days`;
     if (p.phase === 'committing') {
       return `committing ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')} samples  ${Math.round(p.done / s).toLocaleString('en')} samples/s`;
     }

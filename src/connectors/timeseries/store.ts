@@ -1,5 +1,5 @@
 import type { Db } from '../../db/types.ts';
-import { findBatches, upsertBatches, type BatchWrite } from '../../db/wearables.ts';
+import { findBatches, NO_BASE, stagedSource, upsertBatches, type BatchKey, type BatchWrite } from '../../db/wearables.ts';
 import type { UserKeys } from '../../vault/crypto.ts';
 import type { ItemService, ImportItem } from '../../vault/items.ts';
 import type { KeyService } from '../../vault/keys.ts';
@@ -18,13 +18,23 @@ export interface CommitResult {
   itemsUpdated: number;
 }
 
+export type DayGroup = [{ metric: string; day: string }, Sample[]];
+
 /** Additional authenticated data binding a sealed batch to its row: a blob cannot be moved to another day. */
-const aad = (source: string, metric: string, day: string) => `wearable:${source}:${metric}:${day}`;
+export const batchAad = (source: string, metric: string, day: string) => `wearable:${source}:${metric}:${day}`;
+
+/** What merging a chunk of day groups into the live batches produced (nothing written yet). */
+interface Prepared {
+  writes: BatchWrite[];
+  changed: { key: BatchKey; samples: Sample[] }[];
+}
 
 /**
  * The wearable time series of the vault: merges new samples into sealed day batches
  * (deduplicated) and rewrites the `wearable.daily` item of every day that changed.
- * Sources (apple-health, oura, …) share it.
+ * Sources (apple-health, oura, …) share it. Two ways in: `commit` writes live rows at once
+ * (small windows, inside the caller's short transaction); `stage` (see staged-import.ts) writes
+ * a large import as invisible pending rows that are published in one short transaction.
  */
 export class TimeSeriesStore {
   constructor(
@@ -32,47 +42,60 @@ export class TimeSeriesStore {
     private readonly items: ItemService,
   ) {}
 
+  keysFor(userId: string, db: Db): Promise<UserKeys> {
+    return this.keys.forUser(userId, db);
+  }
+
   /**
-   * Commits day groups (`metric`/`day` → samples) for one user and source. Pass a transaction
-   * to make a whole import atomic; only that `db` is used (never a second connection).
+   * Commits day groups (`metric`/`day` → samples) for one user and source, live at once. Pass a
+   * transaction to make it atomic; only that `db` is used (never a second connection).
    */
-  async commit(
-    db: Db,
-    userId: string,
-    source: string,
-    groups: Iterable<[{ metric: string; day: string }, Sample[]]>,
-    opts: { valueIsIdentity?: boolean } = {},
-  ): Promise<CommitResult> {
-    const valueIsIdentity = opts.valueIsIdentity ?? true;
+  async commit(db: Db, userId: string, source: string, groups: Iterable<DayGroup>, opts: { valueIsIdentity?: boolean } = {}): Promise<CommitResult> {
     const keys = await this.keys.forUser(userId, db);
-    const result: CommitResult = { samplesAdded: 0, samplesReplaced: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };
-    let chunk: [{ metric: string; day: string }, Sample[]][] = [];
-    for (const g of groups) {
-      chunk.push(g);
-      if (chunk.length >= 400) {
-        await this.commitChunk(db, keys, source, chunk, result, valueIsIdentity);
-        chunk = [];
-      }
+    const result = emptyResult();
+    for (const chunk of chunks(groups, 400)) {
+      const p = await this.prepare(db, keys, source, chunk, result, opts.valueIsIdentity ?? true);
+      const writes = p.writes.map(({ basedOn: _, ...w }) => w);
+      for (let i = 0; i < writes.length; i += 200) await upsertBatches(db, writes.slice(i, i + 200));
+      const items = p.changed.map((c) => buildDailyItem(source, c.key.metric, c.key.day, c.samples));
+      await this.writeItems(db, userId, items, result);
     }
-    if (chunk.length) await this.commitChunk(db, keys, source, chunk, result, valueIsIdentity);
     return result;
   }
 
-  private async commitChunk(
-    db: Db,
-    keys: UserKeys,
-    source: string,
-    chunk: [{ metric: string; day: string }, Sample[]][],
-    result: CommitResult,
-    valueIsIdentity: boolean,
-  ): Promise<void> {
+  /**
+   * Merges one chunk with the live batches and writes the result as staged rows of `importId`
+   * (invisible to every reader). Returns the (metric, day) keys that changed.
+   */
+  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: DayGroup[], result: CommitResult, valueIsIdentity = true): Promise<BatchKey[]> {
+    const p = await this.prepare(db, keys, source, chunk, result, valueIsIdentity);
+    const staged = stagedSource(importId, source);
+    const writes = p.writes.map((w) => ({ ...w, source: staged }));
+    for (let i = 0; i < writes.length; i += 200) await upsertBatches(db, writes.slice(i, i + 200));
+    return p.changed.map((c) => c.key);
+  }
+
+  /** The daily items of the given live days, rebuilt from their stored batches. */
+  async dailyItems(db: Db, keys: UserKeys, source: string, days: BatchKey[]): Promise<ImportItem[]> {
+    const rows = await findBatches(db, keys.userId, source, days);
+    return rows.map((r) => buildDailyItem(source, r.metric, r.day, this.open(keys, source, r)));
+  }
+
+  async writeItems(db: Db, userId: string, items: ImportItem[], result: CommitResult): Promise<void> {
+    for (let i = 0; i < items.length; i += 200) {
+      const r = await this.items.importItems(userId, items.slice(i, i + 200), db);
+      result.itemsInserted += r.inserted.length;
+      result.itemsUpdated += r.updated.length;
+    }
+  }
+
+  private async prepare(db: Db, keys: UserKeys, source: string, chunk: DayGroup[], result: CommitResult, valueIsIdentity: boolean): Promise<Prepared> {
     const existing = await findBatches(db, keys.userId, source, chunk.map(([k]) => k));
-    const old = new Map(existing.map((r) => [`${r.metric}\u0000${r.day}`, r.samples_enc]));
-    const writes: BatchWrite[] = [];
-    const items: ImportItem[] = [];
+    const old = new Map(existing.map((r) => [`${r.metric}\u0000${r.day}`, r]));
+    const out: Prepared = { writes: [], changed: [] };
     for (const [{ metric, day }, incoming] of chunk) {
-      const sealed = old.get(`${metric}\u0000${day}`);
-      const before = sealed ? unpackSamples(metric, day, keys.decrypt(aad(source, metric, day), sealed).toString('utf8')) : [];
+      const row = old.get(`${metric}\u0000${day}`);
+      const before = row ? this.open(keys, source, row) : [];
       const { samples, added, replaced } = mergeSamples(before, incoming, valueIsIdentity);
       if (!added && !replaced) continue;
       result.samplesAdded += added;
@@ -84,7 +107,7 @@ export class TimeSeriesStore {
         if (s.start < firstAt) firstAt = s.start;
         if (s.end > lastAt) lastAt = s.end;
       }
-      writes.push({
+      out.writes.push({
         userId: keys.userId,
         source,
         metric,
@@ -93,21 +116,41 @@ export class TimeSeriesStore {
         sampleCount: samples.length,
         firstAt: new Date(firstAt),
         lastAt: new Date(lastAt),
-        samplesEnc: keys.encrypt(aad(source, metric, day), packSamples(samples)),
+        samplesEnc: keys.encrypt(batchAad(source, metric, day), packSamples(samples)),
+        basedOn: row ? new Date(row.updated_at) : NO_BASE,
       });
-      items.push(buildDailyItem(source, metric, day, samples));
+      out.changed.push({ key: { metric, day }, samples });
     }
-    for (let i = 0; i < writes.length; i += 200) await upsertBatches(db, writes.slice(i, i + 200));
-    for (let i = 0; i < items.length; i += 200) {
-      const r = await this.items.importItems(keys.userId, items.slice(i, i + 200), db);
-      result.itemsInserted += r.inserted.length;
-      result.itemsUpdated += r.updated.length;
-    }
+    return out;
+  }
+
+  private open(keys: UserKeys, source: string, r: { metric: string; day: string; samples_enc: Buffer }): Sample[] {
+    return unpackSamples(r.metric, r.day, keys.decrypt(batchAad(source, r.metric, r.day), r.samples_enc).toString('utf8'));
   }
 
   /** Decrypted samples of one metric (tests and the API's raw-series reads). */
   async readSeries(db: Db, userId: string, source: string, metric: string, rows: { day: string; samples_enc: Buffer }[]): Promise<Sample[]> {
     const keys = await this.keys.forUser(userId, db);
-    return rows.flatMap((r) => unpackSamples(metric, r.day, keys.decrypt(aad(source, metric, r.day), r.samples_enc).toString('utf8')));
+    return rows.flatMap((r) => this.open(keys, source, { metric, ...r }));
   }
+}
+
+export function emptyResult(): CommitResult {
+  return { samplesAdded: 0, samplesReplaced: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };
+}
+
+/** Splits into chunks of at most `size` elements, or of at most `maxWeight` by `weight`. */
+export function* chunks<T>(it: Iterable<T>, size: number, weight?: (x: T) => number, maxWeight = Infinity): Generator<T[]> {
+  let chunk: T[] = [];
+  let w = 0;
+  for (const x of it) {
+    chunk.push(x);
+    if (weight) w += weight(x);
+    if (chunk.length >= size || w >= maxWeight) {
+      yield chunk;
+      chunk = [];
+      w = 0;
+    }
+  }
+  if (chunk.length) yield chunk;
 }

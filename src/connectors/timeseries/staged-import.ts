@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import {
+  deleteItemsMarker,
+  deleteStaged,
+  getItemsMarker,
+  listStagedImports,
+  publishStaged,
+  putItemsMarker,
+  type BatchKey,
+} from '../../db/wearables.ts';
+import { chunks, emptyResult, type CommitResult, type DayGroup, type TimeSeriesStore } from './store.ts';
+
+export class ImportConflictError extends Error {
+  constructor() {
+    super('Another import for this account was saved while this one ran; nothing from this file was saved. Import the file again.');
+    this.name = 'ImportConflictError';
+  }
+}
+
+const markerAad = (source: string, importId: string) => `wearable-items:${source}:${importId}`;
+
+/**
+ * A large import written without one long transaction (which would hold the embedded
+ * database's single connection, and with it every other request, for the whole import):
+ *
+ * 1. `stage` merges day groups with the live batches and writes the results as pending rows of
+ *    this import, a chunk per short statement. Readers never see pending rows.
+ * 2. `publish` makes them live in ONE short transaction (a delete and a rename), and records a
+ *    marker listing the days whose daily items must be rewritten. This is the commit point:
+ *    before it a failure leaves the vault exactly as before (`discard` drops the pending rows);
+ * 3. `writeItems` rewrites those days' `wearable.daily` items in short batches from the now
+ *    live batches, then drops the marker. If the process dies in between, `recover` (run at the
+ *    user's next import) finishes the items from the marker; items are idempotent.
+ */
+export class StagedImport {
+  readonly result: CommitResult = emptyResult();
+  private readonly changed: BatchKey[] = [];
+  private published = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly store: TimeSeriesStore,
+    readonly userId: string,
+    readonly source: string,
+    readonly importId: string,
+  ) {}
+
+  /** Stages the groups; `onChunk(samples)` after each chunk. Checks `signal` between chunks. */
+  async stage(groups: Iterable<DayGroup>, o: { signal?: AbortSignal; onChunk?(samples: number): void; valueIsIdentity?: boolean } = {}): Promise<void> {
+    const keys = await this.store.keysFor(this.userId, this.db);
+    // Bounded by samples too, so each round trip (and the wait it causes others) stays short.
+    for (const chunk of chunks(groups, 400, ([, s]) => s.length, 5_000)) {
+      o.signal?.throwIfAborted();
+      this.changed.push(...(await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, o.valueIsIdentity ?? true)));
+      o.onChunk?.(chunk.reduce((a, [, s]) => a + s.length, 0));
+    }
+  }
+
+  /** The commit point: pending rows become live in one short transaction. */
+  async publish(): Promise<void> {
+    const keys = await this.store.keysFor(this.userId, this.db);
+    const marker = keys.encrypt(markerAad(this.source, this.importId), JSON.stringify(this.changed.map((k) => [k.metric, k.day])));
+    await this.db.transaction().execute(async (trx) => {
+      const r = await publishStaged(trx, this.userId, this.source, this.importId);
+      if (r.conflicts) throw new ImportConflictError();
+      if (this.changed.length) await putItemsMarker(trx, this.userId, this.source, this.importId, marker);
+    });
+    this.published = true;
+  }
+
+  get isPublished(): boolean {
+    return this.published;
+  }
+
+  /** Rewrites the daily items of every changed day, 50 days per short transaction; then drops the marker. */
+  async writeItems(onDays?: (done: number, total: number) => void): Promise<void> {
+    await writeItemsOf(this.db, this.store, this.userId, this.source, this.importId, this.changed, this.result, onDays);
+  }
+
+  /** Drops this import's pending rows (after a failure before `publish`). */
+  async discard(): Promise<void> {
+    if (!this.published) await deleteStaged(this.db, this.userId, this.source, this.importId);
+  }
+}
+
+async function writeItemsOf(
+  db: Kysely<Database>,
+  store: TimeSeriesStore,
+  userId: string,
+  source: string,
+  importId: string,
+  days: BatchKey[],
+  result: CommitResult,
+  onDays?: (done: number, total: number) => void,
+): Promise<void> {
+  const keys = await store.keysFor(userId, db);
+  let done = 0;
+  for (const chunk of chunks(days, 50)) {
+    // Each chunk in its own short transaction: a day's item is never half written.
+    await db.transaction().execute(async (trx) => store.writeItems(trx, userId, await store.dailyItems(trx, keys, source, chunk), result));
+    done += chunk.length;
+    onDays?.(done, days.length);
+  }
+  await deleteItemsMarker(db, userId, source, importId);
+}
+
+/**
+ * Cleans up after imports of a user that stopped without finishing (a crash, a kill, a
+ * shutdown): pending rows of imports that are not running are deleted (they were never
+ * visible), and published imports whose daily items were not all written get them now.
+ * `isRunning(importId)` tells which imports are still at work; pending rows of unknown
+ * imports are only removed once `staleAfterMs` old (an import in another process).
+ */
+export async function recoverUnfinishedImports(
+  db: Kysely<Database>,
+  store: TimeSeriesStore,
+  userId: string,
+  isRunning: (importId: string) => Promise<boolean | undefined>,
+  staleAfterMs = 6 * 3600_000,
+): Promise<{ discarded: number; itemsRewritten: number }> {
+  const out = { discarded: 0, itemsRewritten: 0 };
+  for (const s of await listStagedImports(db, userId)) {
+    const running = await isRunning(s.importId);
+    if (running) continue;
+    if (running === undefined && Date.now() - new Date(s.newest).getTime() < staleAfterMs) continue;
+    if (s.kind === 'pending') {
+      out.discarded += await deleteStaged(db, userId, s.source, s.importId);
+      continue;
+    }
+    const row = await getItemsMarker(db, userId, s.source, s.importId);
+    if (!row) continue;
+    const keys = await store.keysFor(userId, db);
+    const days = (JSON.parse(keys.decrypt(markerAad(s.source, s.importId), row.samples_enc).toString('utf8')) as [string, string][]).map(([metric, day]) => ({ metric, day }));
+    const result = emptyResult();
+    await writeItemsOf(db, store, userId, s.source, s.importId, days, result);
+    out.itemsRewritten += result.itemsInserted + result.itemsUpdated;
+  }
+  return out;
+}
