@@ -149,10 +149,15 @@ export class JobRunner {
     const state = { done: Number(row.progress_done), total: row.progress_total === null ? null : Number(row.progress_total), unit: row.progress_unit, warnings: [...(row.warnings as string[])] };
     let lastWrite = 0;
     let pending: Promise<unknown> = Promise.resolve();
+    let trailing: NodeJS.Timeout | undefined;
     const flush = () => {
+      clearTimeout(trailing);
+      trailing = undefined;
       lastWrite = Date.now();
       pending = pending.then(() => repo.updateProgress(this.db, id, state)).catch(() => undefined);
     };
+    // Warnings already recorded by an earlier run of a resumed job are not pushed again.
+    const known = new Set(state.warnings);
     const ctx: JobContext = {
       jobId: id,
       userId: row.user_id,
@@ -163,8 +168,12 @@ export class JobRunner {
         if (total !== undefined) state.total = total;
         if (unit) state.unit = unit;
         if (Date.now() - lastWrite > 500) flush();
+        // The last update of a burst is written too, not lost until the next call.
+        else trailing ??= setTimeout(flush, 500 - (Date.now() - lastWrite));
       },
       warn: (message) => {
+        if (known.has(message)) return;
+        known.add(message);
         if (state.warnings.length < MAX_WARNINGS) state.warnings.push(message);
         else if (state.warnings.length === MAX_WARNINGS) state.warnings.push('(further warnings omitted)');
         flush();
@@ -172,7 +181,7 @@ export class JobRunner {
     };
     const started = Date.now();
     try {
-      const result = await handler.run(ctx);
+      const result = await handler.run(ctx).finally(() => clearTimeout(trailing));
       await pending;
       await repo.finishJob(this.db, id, 'succeeded', { result, ...state });
       this.log.info({ jobId: id, type: row.type, ms: Date.now() - started, done: state.done }, 'job succeeded');
