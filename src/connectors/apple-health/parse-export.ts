@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
 import { ExportFormatError } from './errors.ts';
 import { stripIllegalXmlChars } from './xml-clean.ts';
+import { parseExportTime } from './dates.ts';
 
 export type Attrs = Record<string, string>;
 
@@ -36,7 +37,7 @@ export async function parseHealthXml(input: Readable, visitor: ExportVisitor, on
   let failure: Error | undefined;
   let sawRoot = false;
   let inCorrelation = false;
-  let workout: { attrs: Attrs; stats: Attrs[] } | null = null;
+  let workout: { attrs: Attrs; stats: Attrs[]; activityStats: Attrs[]; inActivity: number } | null = null;
 
   parser.on('error', (e) => {
     failure ??= e;
@@ -60,10 +61,14 @@ export async function parseHealthXml(input: Readable, visitor: ExportVisitor, on
         visitor.correlation?.(attrs);
         break;
       case 'Workout':
-        workout = { attrs, stats: [] };
+        workout = { attrs, stats: [], activityStats: [], inActivity: 0 };
+        break;
+      case 'WorkoutActivity':
+        if (workout) workout.inActivity++;
         break;
       case 'WorkoutStatistics':
-        workout?.stats.push(attrs);
+        // iOS 16+ repeats each activity's statistics at workout level: keep them apart, count once.
+        if (workout) (workout.inActivity ? workout.activityStats : workout.stats).push(attrs);
         break;
       case 'ActivitySummary':
         counts.activitySummaries++;
@@ -76,9 +81,10 @@ export async function parseHealthXml(input: Readable, visitor: ExportVisitor, on
   });
   parser.on('closetag', (node) => {
     if (node.name === 'Correlation') inCorrelation = false;
+    else if (node.name === 'WorkoutActivity' && workout && workout.inActivity) workout.inActivity--;
     else if (node.name === 'Workout' && workout) {
       counts.workouts++;
-      visitor.workout(workout.attrs, workout.stats);
+      visitor.workout(workout.attrs, workoutStatistics(workout.stats, workout.activityStats));
       workout = null;
     }
   });
@@ -109,6 +115,46 @@ export async function parseHealthXml(input: Readable, visitor: ExportVisitor, on
   if (failure) throw explain(failure);
   if (!sawRoot) throw new ExportFormatError('The file holds no XML element, so it cannot be an Apple Health export.');
   return counts;
+}
+
+/**
+ * One statistic per quantity type. A workout's own WorkoutStatistics (which, since iOS 16,
+ * already total its WorkoutActivity children) win; a type only found inside activities is
+ * combined across them (sums added, extremes kept, averages weighted by duration when known).
+ */
+export function workoutStatistics(own: Attrs[], inActivities: Attrs[]): Attrs[] {
+  const out = new Map<string, Attrs>();
+  for (const st of own) if (!out.has(st.type ?? '')) out.set(st.type ?? '', st);
+  const extra = new Map<string, Attrs[]>();
+  for (const st of inActivities) {
+    const t = st.type ?? '';
+    if (out.has(t)) continue;
+    const list = extra.get(t);
+    if (list) list.push(st);
+    else extra.set(t, [st]);
+  }
+  for (const [type, list] of extra) {
+    if (list.length === 1) {
+      out.set(type, list[0]);
+      continue;
+    }
+    const nums = (k: string) => list.map((x) => Number(x[k])).filter((n) => Number.isFinite(n));
+    const merged: Attrs = { ...list[0] };
+    const sums = nums('sum');
+    if (sums.length) merged.sum = String(sums.reduce((a, b) => a + b, 0));
+    const max = nums('maximum');
+    if (max.length) merged.maximum = String(Math.max(...max));
+    const min = nums('minimum');
+    if (min.length) merged.minimum = String(Math.min(...min));
+    const avg = list.filter((x) => Number.isFinite(Number(x.average)));
+    if (avg.length) {
+      const w = avg.map((x) => Math.max(0, (parseExportTime(x.endDate)?.ms ?? 0) - (parseExportTime(x.startDate)?.ms ?? 0)));
+      const total = w.reduce((a, b) => a + b, 0);
+      merged.average = String(total > 0 ? avg.reduce((a, x, i) => a + Number(x.average) * w[i], 0) / total : avg.reduce((a, x) => a + Number(x.average), 0) / avg.length);
+    }
+    out.set(type, merged);
+  }
+  return [...out.values()];
 }
 
 /** saxes messages name the position but never echo element content; map them to what a person can act on. */

@@ -70,6 +70,11 @@ export function workoutToSample(a: Attrs, statistics: Attrs[]): Sample | null {
       const max = parseExportNumber(st.maximum);
       if (avg !== null) stats.push({ label: 'heart rate', text: `average ${Math.round(avg)}${max !== null ? `, max ${Math.round(max)}` : ''} bpm` });
     } else if (sum !== null) stats.push({ label: humanize(type, 'HKQuantityTypeIdentifier').toLowerCase(), text: `${Math.round(sum * 10) / 10} ${st.unit ?? ''}`.trim() });
+    else {
+      // Statistics without a sum (running power, speed, cadence…) are told by their average.
+      const avg = parseExportNumber(st.average);
+      if (avg !== null) stats.push({ label: humanize(type, 'HKQuantityTypeIdentifier').toLowerCase(), text: `average ${Math.round(avg * 10) / 10} ${st.unit ?? ''}`.trim() });
+    }
   }
   return {
     metric: 'workout',
