@@ -34,7 +34,14 @@ export function integrationRoutes(connector: SmartConnector) {
       return back(c, { error: 'not_signed_in', provider: providerId });
     }
     const query = new URL(c.req.url).searchParams;
-    const outcome = await connector.finishConnect(who, providerId, query);
+    let outcome: Awaited<ReturnType<SmartConnector['finishConnect']>>;
+    try {
+      outcome = await connector.finishConnect(who, providerId, query);
+    } catch (e) {
+      // Whatever broke (database, discovery, a bug), the browser goes back to the web client with a reason.
+      c.var.deps.log.error({ provider: providerId, err: e instanceof Error ? e.name : 'unknown' }, 'connect callback failed');
+      return back(c, { error: e instanceof AppError && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'connect_failed', provider: providerId });
+    }
     return outcome.ok ? back(c, { connected: providerId, jobId: outcome.jobId }) : back(c, { error: outcome.code, provider: providerId });
   });
 

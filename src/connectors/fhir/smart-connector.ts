@@ -114,10 +114,22 @@ export class SmartConnector {
       return { ok: false, code: 'token_exchange_failed' };
     }
     if (!tokens.patient) return { ok: false, code: 'no_patient' };
-    const connectionId = await this.store.save(who.userId, p.id, p.iss, tokens, tokens.patient);
-    const { jobId } = await this.enqueueSync(who.userId, connectionId);
-    this.log.info({ provider: p.id, connectionId }, 'connected');
-    return { ok: true, jobId };
+    let connectionId: string;
+    try {
+      connectionId = await this.store.save(who.userId, p.id, p.iss, tokens, tokens.patient);
+    } catch (e) {
+      this.log.error({ provider: p.id, err: e instanceof Error ? e.name : 'unknown' }, 'saving the connection failed');
+      return { ok: false, code: 'connect_failed' };
+    }
+    try {
+      const { jobId } = await this.enqueueSync(who.userId, connectionId);
+      this.log.info({ provider: p.id, connectionId }, 'connected');
+      return { ok: true, jobId };
+    } catch (e) {
+      // The grant is stored and usable: the person is connected and can start a sync by hand.
+      this.log.error({ provider: p.id, connectionId, err: e instanceof Error ? e.name : 'unknown' }, 'first sync not started');
+      return { ok: false, code: 'sync_not_started' };
+    }
   }
 
   private async enqueueSync(userId: string, connectionId: string): Promise<{ jobId: string }> {

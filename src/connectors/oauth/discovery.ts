@@ -70,12 +70,13 @@ export class SmartDiscovery {
   async discover(iss: string): Promise<SmartEndpoints> {
     const hit = this.cache.get(iss);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    let meta: Obj | undefined;
-    try {
-      meta = await getJson(`${iss}/.well-known/smart-configuration`);
-      if (!meta?.authorization_endpoint || !meta.token_endpoint) meta = await getJson(`${iss}/metadata`).then((cs) => (cs ? fromCapabilityStatement(cs) : undefined));
-    } catch {
-      meta = undefined;
+    // Each source on its own: a .well-known that times out, fails TLS or drops the connection
+    // must not keep us from the CapabilityStatement's OAuth URIs.
+    let meta = await getJson(`${iss}/.well-known/smart-configuration`).catch(() => undefined);
+    if (!meta?.authorization_endpoint || !meta.token_endpoint) {
+      meta = await getJson(`${iss}/metadata`)
+        .then((cs) => (cs ? fromCapabilityStatement(cs) : undefined))
+        .catch(() => undefined);
     }
     if (!meta) throw new AppError('provider_unavailable', 'The provider did not answer its SMART configuration; try again later.');
     const authorize = checkUrl(meta.authorization_endpoint, 'authorization endpoint');

@@ -26,9 +26,28 @@ export class OAuthGrantError extends Error {
   }
 }
 
+/**
+ * The patient of a grant: the token response's SMART `patient`, else the ID token's `fhirUser`
+ * when it names a Patient (`Patient/123` or `https://…/Patient/123`): some servers give the
+ * patient-facing user's own record only that way.
+ */
+function patientOf(r: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): string | undefined {
+  const patient = (r as Record<string, unknown>).patient;
+  if (typeof patient === 'string' && patient) return patient;
+  let claims: Record<string, unknown> | undefined;
+  try {
+    claims = r.claims() as Record<string, unknown> | undefined;
+  } catch {
+    claims = undefined;
+  }
+  const fhirUser = claims?.fhirUser ?? claims?.profile;
+  const m = typeof fhirUser === 'string' ? fhirUser.match(/(?:^|\/)Patient\/([A-Za-z0-9._-]{1,200})(?:\/_history\/[^/]+)?$/) : null;
+  return m ? m[1] : undefined;
+}
+
 function toTokenSet(r: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): TokenSet {
   const expiresIn = r.expiresIn();
-  const patient = (r as Record<string, unknown>).patient;
+  const patient = patientOf(r);
   return {
     accessToken: r.access_token,
     ...(typeof r.refresh_token === 'string' && r.refresh_token ? { refreshToken: r.refresh_token } : {}),

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, startSmartWorld, type SmartWorld } from './support/harness.ts';
+import { Browser, startSmartWorld, waitForJob, type SmartWorld } from './support/harness.ts';
 
 let w: SmartWorld;
 beforeAll(async () => {
@@ -11,6 +11,7 @@ afterAll(async () => {
 afterEach(() => {
   w.as.behaviour.consent = 'approve';
   w.as.behaviour.omitPatient = false;
+  w.as.behaviour.fhirUser = 'patient';
 });
 
 async function connectionsOf(userId: string) {
@@ -152,8 +153,39 @@ describe('a callback that must not connect', () => {
   it('a grant without patient context is refused', async () => {
     const user = await w.rt.signup();
     w.as.behaviour.omitPatient = true;
+    w.as.behaviour.fhirUser = 'practitioner';
     const landing = await new Browser(w.gateway, user.token).connect('epic');
     expect(landing.params.get('error')).toBe('no_patient');
     expect(await connectionsOf(user.userId)).toEqual([]);
+  });
+
+  it('without `patient` in the token response, the ID token fhirUser Patient/<id> gives the patient', async () => {
+    const user = await w.rt.signup();
+    w.as.behaviour.omitPatient = true;
+    const landing = await new Browser(w.gateway, user.token).connect('epic');
+    expect(landing.params.get('error')).toBeNull();
+    expect(landing.params.get('connected')).toBe('epic');
+    const rows = await connectionsOf(user.userId);
+    expect(rows).toHaveLength(1);
+    const job = await waitForJob(w.rt, user.token, landing.params.get('jobId')!);
+    expect(job.status).toBe('succeeded');
+    expect(job.result.types.Patient).toBe(1);
+  });
+
+  it('an exception after the token exchange sends the browser back with a reason, not a JSON 500', async () => {
+    const user = await w.rt.signup();
+    const jobs = w.rt.deps.jobs;
+    const enqueue = jobs.enqueue;
+    // The job queue fails (e.g. the database went away between the exchange and the enqueue).
+    jobs.enqueue = async () => {
+      throw new Error('database unavailable');
+    };
+    try {
+      const landing = await new Browser(w.gateway, user.token).connect('epic');
+      expect(landing.params.get('error')).toBe('sync_not_started');
+      expect(landing.params.get('provider')).toBe('epic');
+    } finally {
+      jobs.enqueue = enqueue;
+    }
   });
 });

@@ -104,6 +104,24 @@ describe('SMART discovery', () => {
     }
   });
 
+  it('still reads /metadata when .well-known/smart-configuration drops the connection', async () => {
+    const flaky = await listenLoopback();
+    flaky.setHandler((req, res) => {
+      if (req.url?.endsWith('/.well-known/smart-configuration')) return req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify({
+        resourceType: 'CapabilityStatement',
+        rest: [{ mode: 'server', security: { extension: [{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'authorize', valueUri: `${flaky.url}/auth` }, { url: 'token', valueUri: `${flaky.url}/token` }] }] } }],
+      }));
+    });
+    try {
+      const found = await new SmartDiscovery().discover(`${flaky.url}/fhir`);
+      expect(found).toMatchObject({ authorization_endpoint: `${flaky.url}/auth`, token_endpoint: `${flaky.url}/token` });
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('an unreachable provider is reported as provider_unavailable (HTTP 503)', async () => {
     const dead = await listenLoopback();
     const url = dead.url;

@@ -17,6 +17,8 @@ export interface AuthServerBehaviour {
   accessTokenTtl: number;
   /** Leave `patient` out of the token response (a grant without patient context). */
   omitPatient: boolean;
+  /** Who the ID token's `fhirUser` claim names: the patient (a patient-facing app) or a practitioner. */
+  fhirUser: 'patient' | 'practitioner';
 }
 
 export interface AuthServer {
@@ -44,7 +46,7 @@ export const SCOPES_SUPPORTED = [
 
 export async function startAuthServer(o: { fhirBase: () => string; patient: string; clients: Record<string, unknown>[] }): Promise<AuthServer> {
   const http = await listenLoopback();
-  const behaviour: AuthServerBehaviour = { consent: 'approve', omitRefreshTokenOnRefresh: false, accessTokenTtl: 3600, omitPatient: false };
+  const behaviour: AuthServerBehaviour = { consent: 'approve', omitRefreshTokenOnRefresh: false, accessTokenTtl: 3600, omitPatient: false, fhirUser: 'patient' };
   const grants: Record<string, number> = {};
   const tokenAuth: { clientId: string; method: string; assertionAud?: string }[] = [];
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -56,7 +58,12 @@ export async function startAuthServer(o: { fhirBase: () => string; patient: stri
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
     scopes: SCOPES_SUPPORTED,
     claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, fhirUser: `${o.fhirBase()}/Patient/${o.patient}` }) }),
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, fhirUser: behaviour.fhirUser === 'patient' ? `${o.fhirBase()}/Patient/${o.patient}` : `${o.fhirBase()}/Practitioner/dr-1` }),
+    }),
+    // SMART servers put fhirUser in the ID token of a code flow (not only at userinfo).
+    conformIdTokenClaims: false,
     pkce: { required: () => true },
     // Everything here is on loopback: drop the SSRF guard so the server can fetch our JWKS.
     fetch: (url: string | URL | Request, options?: RequestInit) => {
