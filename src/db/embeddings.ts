@@ -53,7 +53,48 @@ export async function deleteStaleEmbeddings(db: Db, model: string, userId?: stri
   return Number(r.numAffectedRows ?? 0);
 }
 
-/** Users with AI-readable items lacking a current embedding (start-up and model change). */
+/** The database's clock: the expiry sweep's watermark (so the gateway's clock never matters). */
+export async function dbNow(db: Db): Promise<Date> {
+  const r = await sql<{ now: Date }>`select now() as now`.execute(db);
+  return new Date(r.rows[0].now);
+}
+
+/**
+ * Items whose own setting or a matching rule's expiry fell in (since, until]: the only items
+ * an expiry can have changed. Both walks are range scans of the partial expiry indexes.
+ */
+const expiredBetween = (since: Date, until: Date) => sql`
+  select i.id from items i where i.expires_at > ${since} and i.expires_at <= ${until}
+  union
+  select i.id from sharing_rules r join items i on i.user_id = r.user_id
+  where r.expires_at > ${since} and r.expires_at <= ${until}`;
+
+/**
+ * The periodic sweep: deletes embeddings of items that stopped being AI-readable because an
+ * item setting or a rule expired in (since, until], without a pass over every embedding.
+ */
+export async function deleteExpiredEmbeddings(db: Db, since: Date, until: Date): Promise<number> {
+  const r = await sql`
+    delete from item_embeddings e using items i
+    where i.id = e.item_id and e.item_id in (${expiredBetween(since, until)})
+      and not (select p.share_with_ai from item_permission(i) p)`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/**
+ * Users with an item that an expiry in (since, until] made AI-readable and that lacks a current
+ * embedding (an expired "do not share" setting hands the item back to an allowing rule).
+ */
+export async function usersNewlyReadable(db: Db, model: string, since: Date, until: Date): Promise<string[]> {
+  const r = await sql<{ user_id: string }>`
+    select distinct i.user_id from items i cross join lateral item_permission(i) perm
+    left join item_embeddings e on e.item_id = i.id
+    where i.id in (${expiredBetween(since, until)}) and perm.share_with_ai
+      and (e.item_id is null or e.model <> ${model} or e.content_hash <> i.content_hash)`.execute(db);
+  return r.rows.map((x) => x.user_id);
+}
+
+/** Users with AI-readable items lacking a current embedding (start-up, model change, retries). */
 export async function usersNeedingEmbedding(db: Db, model: string): Promise<string[]> {
   const r = await sql<{ user_id: string }>`
     select distinct i.user_id from items i cross join lateral item_permission(i) perm
