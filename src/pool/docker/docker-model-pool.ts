@@ -11,9 +11,10 @@ import { keepAliveFor, launchModelContainer, prepareEngine } from './launch.ts';
 import { EngineLiveness } from './engine-liveness.ts';
 import { LeaseQueue } from './lease-queue.ts';
 import { ModelEngine } from './model-engine.ts';
-import type { PoolConfigView } from './pool-config.ts';
+import { DEFAULT_TIMINGS, type DockerPoolTimings, type PoolConfigView } from './pool-config.ts';
+import { StartBlock } from './start-block.ts';
 import { ollamaAnswers, StartCancelled } from './readiness.ts';
-import { countSlots, leaseSlot, pickSlot, planCapacity, type Slot } from './slots.ts';
+import { countSlots, idleChecks, leaseSlot, notRunning, pickSlot, planCapacity, type Slot } from './slots.ts';
 
 export interface DockerModelPoolOptions {
   docker: Docker;
@@ -22,19 +23,6 @@ export interface DockerModelPoolOptions {
   metrics?: PoolMetrics;
   timings?: Partial<DockerPoolTimings>;
 }
-
-/** Background cadences of the pool (code options, not configuration: tests shorten them). */
-export interface DockerPoolTimings {
-  /** First retry of a blocked pool (image or chat model missing); later ones wait twice as long. */
-  blockedRetryMs: number;
-  /** How long a ready container may sit without a sign of life before GET /api/version probes it; 0 turns probing off. */
-  idleProbeMs: number;
-  idleProbeTimeoutMs: number;
-  /** First delay before subscribing to Docker events again after the stream ended. */
-  eventsRetryMs: number;
-}
-
-const DEFAULT_TIMINGS: DockerPoolTimings = { blockedRetryMs: 15_000, idleProbeMs: 10_000, idleProbeTimeoutMs: 2_000, eventsRetryMs: 500 };
 
 const ENGINE_DOWN = 'The Docker engine is not reachable, so no model container can run; try again shortly.';
 
@@ -56,10 +44,7 @@ export class DockerModelPool implements ModelPool {
   private home = '/root';
   private initialized = false;
   private closed = false;
-  private blocked: string | undefined;
-  private blockedRetries = 0;
-  private blockedRetryAt = 0;
-  private retryingBlock = false;
+  private readonly blocker: StartBlock;
   private reaped = false;
   private createdNetwork = false;
   private failuresInARow = 0;
@@ -78,6 +63,7 @@ export class DockerModelPool implements ModelPool {
     this.queue = new LeaseQueue(opts.config.POOL_QUEUE_MAX);
     this.log = opts.log.child({ pool: this.instance });
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+    this.blocker = new StartBlock(this.timings.blockedRetryMs);
     this.deaths = new DeathWatch(
       this.engine,
       { onDeath: (id) => this.onContainerDied(id), onStreamEnd: () => void this.checkEngine(), reconcile: () => this.reconcile() },
@@ -89,6 +75,10 @@ export class DockerModelPool implements ModelPool {
 
   private get engineUp(): boolean {
     return this.liveness.up;
+  }
+
+  private get blocked(): string | undefined {
+    return this.blocker.reason;
   }
 
   /** Reaps containers of previous processes, checks the image, ensures the network, then warms up in the background. */
@@ -157,7 +147,7 @@ export class DockerModelPool implements ModelPool {
       this.createdNetwork ||= prep.createdNetwork;
       if (prep.blocked) {
         this.log.error({ image: this.opts.config.POOL_IMAGE }, 'model image missing');
-        this.block(prep.blocked);
+        this.blocker.set(prep.blocked);
         this.initialized = true;
         return;
       }
@@ -169,28 +159,13 @@ export class DockerModelPool implements ModelPool {
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'model pool initialisation failed');
       if (!(await this.engine.ping())) return this.liveness.markDown();
-      this.block((e as Error).message);
+      this.blocker.set((e as Error).message);
       this.initialized = true;
     }
   }
 
-  /**
-   * No container can start until the cause is fixed; the tick retries, backing off to twice the
-   * first delay. Several failures of one attempt (parallel starts) schedule one retry.
-   */
-  private block(reason: string): void {
-    this.blocked = reason;
-    if (Date.now() < this.blockedRetryAt) return;
-    const base = this.timings.blockedRetryMs;
-    this.blockedRetryAt = Date.now() + Math.min(2 * base, base * 2 ** this.blockedRetries);
-    this.blockedRetries++;
-  }
-
   private unblock(): void {
-    if (this.blocked) this.log.info('model containers can start again');
-    this.blocked = undefined;
-    this.blockedRetries = 0;
-    this.blockedRetryAt = 0;
+    if (this.blocker.clear()) this.log.info('model containers can start again');
   }
 
   /**
@@ -199,23 +174,20 @@ export class DockerModelPool implements ModelPool {
    * fast meanwhile; the first start that works lifts the block.
    */
   private async retryBlocked(): Promise<void> {
-    this.retryingBlock = true;
     try {
       const prep = await prepareEngine(this.engine, this.opts.config, { reap: false });
       this.createdNetwork ||= prep.createdNetwork;
-      if (prep.blocked) return this.block(prep.blocked);
+      if (prep.blocked) return this.blocker.set(prep.blocked);
       this.home = prep.home;
       if (!this.deaths.watching) await this.deaths.start();
       if (await this.startOne()) {
         this.unblock();
         this.maintain();
       } else if (this.blocked && !this.closed) {
-        this.block(this.blocked);
+        this.blocker.set(this.blocked);
       }
     } catch (e) {
-      if (!this.closed && (await this.checkEngine())) this.block((e as Error).message);
-    } finally {
-      this.retryingBlock = false;
+      if (!this.closed && (await this.checkEngine())) this.blocker.set((e as Error).message);
     }
   }
 
@@ -300,7 +272,7 @@ export class DockerModelPool implements ModelPool {
       slot.host = host;
       this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
       if (!warm.chatPresent) {
-        this.block(`the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`);
+        this.blocker.set(`the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`);
         throw new Error(this.blocked);
       }
       if (gone()) throw new StartCancelled();
@@ -341,15 +313,11 @@ export class DockerModelPool implements ModelPool {
   /** Age rotation and probing of idle containers, retries after a start backoff or while blocked. */
   private onTick(): void {
     if (this.closed) return;
-    const { idleProbeMs } = this.timings;
-    const maxAgeMs = this.opts.config.POOL_MAX_AGE_S * 1000;
-    const now = Date.now();
-    for (const s of [...this.slots.values()]) {
-      if (s.state !== 'ready') continue;
-      if (now - s.createdAt >= maxAgeMs) this.retire(s, 'age');
-      else if (idleProbeMs > 0 && !s.probing && now - (s.checkedAt ?? s.createdAt) >= idleProbeMs) void this.probe(s);
-    }
-    if (this.blocked && this.initialized && !this.retryingBlock && now >= this.blockedRetryAt) this.track(this.retryBlocked());
+    const checks = idleChecks(this.slots.values(), Date.now(), { maxAgeMs: this.opts.config.POOL_MAX_AGE_S * 1000, idleProbeMs: this.timings.idleProbeMs });
+    for (const s of checks.expired) this.retire(s, 'age');
+    for (const s of checks.probe) void this.probe(s);
+    const retry = this.initialized ? this.blocker.retryIfDue(() => this.retryBlocked()) : undefined;
+    if (retry) this.track(retry);
     this.maintain();
   }
 
@@ -366,9 +334,7 @@ export class DockerModelPool implements ModelPool {
   private async reconcile(): Promise<void> {
     if (this.closed) return;
     const running = new Set((await this.engine.list(true)).filter((c) => c.State === 'running').map((c) => c.Id));
-    for (const s of [...this.slots.values()]) {
-      if (s.state !== 'starting' && (!s.containerId || !running.has(s.containerId))) this.retire(s, 'died');
-    }
+    for (const s of notRunning(this.slots.values(), running)) this.retire(s, 'died');
   }
 
   /** The engine is back: forget containers that no longer run, then initialise again. */

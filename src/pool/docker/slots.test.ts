@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSlots, pickSlot, planCapacity, type Slot } from './slots.ts';
+import { countSlots, idleChecks, notRunning, pickSlot, planCapacity, type Slot } from './slots.ts';
 
 const slot = (name: string, state: Slot['state'], userId?: string): Slot => ({ name, state, userId, requests: 0, createdAt: 0, lastUsedAt: 0 });
 
@@ -40,5 +40,26 @@ describe('planCapacity', () => {
   it('evicts the least recently used idle container to keep the warm target when nobody waits', () => {
     const slots = [{ ...slot('old', 'ready', 'x'), lastUsedAt: 1 }, { ...slot('new', 'ready', 'y'), lastUsedAt: 2 }];
     expect(planCapacity({ slots, waitingUsers: [], minWarm: 1, max: 2 })).toEqual({ evict: [slots[0]], start: 1 });
+  });
+});
+
+describe('idleChecks', () => {
+  it('expires ready containers by age from creation and probes the ones silent long enough', () => {
+    const old = { ...slot('old', 'ready'), createdAt: 0, checkedAt: 9_000 };
+    const silent = { ...slot('silent', 'ready'), createdAt: 5_000, checkedAt: 6_000 };
+    const fresh = { ...slot('fresh', 'ready'), createdAt: 5_000, checkedAt: 9_500 };
+    const probing = { ...slot('probing', 'ready'), createdAt: 5_000, checkedAt: 6_000, probing: true };
+    const busy = { ...slot('busy', 'busy'), createdAt: 0 };
+    const r = idleChecks([old, silent, fresh, probing, busy], 10_000, { maxAgeMs: 10_000, idleProbeMs: 2_000 });
+    expect(r.expired.map((s) => s.name)).toEqual(['old']);
+    expect(r.probe.map((s) => s.name)).toEqual(['silent']);
+    expect(idleChecks([silent], 10_000, { maxAgeMs: 10_000, idleProbeMs: 0 }).probe).toEqual([]);
+  });
+});
+
+describe('notRunning', () => {
+  it('names ready and busy containers that no longer run, never ones still starting', () => {
+    const slots = [{ ...slot('a', 'ready'), containerId: 'A' }, { ...slot('b', 'busy'), containerId: 'B' }, slot('s', 'starting')];
+    expect(notRunning(slots, new Set(['A'])).map((s) => s.name)).toEqual(['b']);
   });
 });

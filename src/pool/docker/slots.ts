@@ -71,6 +71,26 @@ export function planCapacity(args: { slots: Slot[]; waitingUsers: string[]; minW
   return { evict, start: Math.max(0, Math.min(want, room)) };
 }
 
+/**
+ * The periodic look at ready containers: those past their age (counted from creation, so a slow
+ * start does not stretch a container's life) and those silent long enough to be probed.
+ */
+export function idleChecks(slots: Iterable<Slot>, now: number, o: { maxAgeMs: number; idleProbeMs: number }): { expired: Slot[]; probe: Slot[] } {
+  const expired: Slot[] = [];
+  const probe: Slot[] = [];
+  for (const s of slots) {
+    if (s.state !== 'ready') continue;
+    if (now - s.createdAt >= o.maxAgeMs) expired.push(s);
+    else if (o.idleProbeMs > 0 && !s.probing && now - (s.checkedAt ?? s.createdAt) >= o.idleProbeMs) probe.push(s);
+  }
+  return { expired, probe };
+}
+
+/** Containers counted as ready or busy that are not among the `running` ids (they died unseen). */
+export function notRunning(slots: Iterable<Slot>, running: Set<string>): Slot[] {
+  return [...slots].filter((s) => s.state !== 'starting' && (!s.containerId || !running.has(s.containerId)));
+}
+
 /** Marks `slot` busy for one request of `userId` (binding it to that user for good) and opens the lease. */
 export function leaseSlot(
   slot: Slot,
