@@ -4,7 +4,7 @@ import type { Sensitivity } from '../../db/schema.ts';
 import { labelsSensitivity, strongest } from './map/sensitivity.ts';
 import { ResourceIndex, type Located } from './map/references.ts';
 import { summarize } from './map/summarize.ts';
-import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES } from './resource-types.ts';
+import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES, R5_RESOURCE_TYPES } from './resource-types.ts';
 
 export interface FhirImportResult {
   inserted: number;
@@ -112,7 +112,7 @@ export async function importFhirResources(
       warn(`server said: ${describeOutcome(r)}`);
       continue;
     }
-    if (typeof type !== 'string' || !(R4_RESOURCE_TYPES.has(type) || LEGACY_RESOURCE_TYPES.has(type)) || NOT_RECORDS.has(type)) {
+    if (typeof type !== 'string' || !(R4_RESOURCE_TYPES.has(type) || LEGACY_RESOURCE_TYPES.has(type) || R5_RESOURCE_TYPES.has(type)) || NOT_RECORDS.has(type)) {
       counts.skipped++;
       warn(typeof type === 'string' && /^[A-Za-z]{1,64}$/.test(type) ? `skipped a resource of unknown type ${type}` : 'skipped an object without a valid resourceType');
       continue;

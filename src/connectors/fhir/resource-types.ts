@@ -29,4 +29,13 @@ export const R4_RESOURCE_TYPES: ReadonlySet<string> = new Set(
  * DSTU2 / STU3 record types still served by older endpoints (Apple Health's clinical records
  * are often DSTU2): accepted and summarised like their R4 successors.
  */
-export const LEGACY_RESOURCE_TYPES: ReadonlySet<string> = new Set(['MedicationOrder', 'DiagnosticOrder', 'ProcedureRequest', 'ReferralRequest']);
+export const LEGACY_RESOURCE_TYPES: ReadonlySet<string> = new Set(['MedicationOrder', 'DiagnosticOrder', 'ProcedureRequest', 'ReferralRequest', 'BodySite', 'DeviceUseRequest', 'ImagingObjectSelection', 'ImagingManifest', 'EligibilityResponse']);
+
+/**
+ * Record types new in FHIR R5 that a newer server or generator may already emit: accepted and
+ * given a generic summary rather than refused.
+ */
+export const R5_RESOURCE_TYPES: ReadonlySet<string> = new Set([
+  'DeviceUsage', 'DeviceDispense', 'DeviceAssociation', 'NutritionIntake', 'NutritionProduct', 'EncounterHistory', 'ImagingSelection', 'GenomicStudy',
+  'RequestOrchestration', 'Transport', 'InventoryItem', 'FormularyItem', 'BiologicallyDerivedProductDispense', 'Permission',
+]);

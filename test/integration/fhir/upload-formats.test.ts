@@ -9,9 +9,11 @@ const APPLE = new URL('../../../../shared/fixtures/wearables/apple-health/', imp
 let rt: TestRuntime;
 let small: TestRuntime;
 beforeAll(async () => {
-  [rt, small] = await Promise.all([createTestRuntime(), createTestRuntime({ FHIR_BUNDLE_MAX_BYTES: '4096' })]);
+  // One after the other: two embedded databases starting at once crawl on a busy 2-core machine.
+  rt = await createTestRuntime();
+  small = await createTestRuntime({ FHIR_BUNDLE_MAX_BYTES: '4096' });
   await rt.deps.jobs.start();
-});
+}, 240_000);
 afterAll(async () => {
   await rt?.destroy();
   await small?.destroy();
@@ -182,5 +184,15 @@ describe('a bundle import that fails', () => {
     stopping.abort(new Error('shutting down'));
     await expect(run(stopping.signal)).rejects.toThrow();
     expect(await uploads()).toHaveLength(1);
+  });
+});
+
+describe('types beyond R4', () => {
+  it('imports R5 record types such as DeviceUsage instead of refusing them', async () => {
+    const user = await rt.signup();
+    const r = await post('/api/imports/fhir-bundle', user.token, bundleOf([{ resourceType: 'DeviceUsage', id: 'du1', status: 'active', timingDateTime: '2024-01-01', device: { concept: { text: 'CPAP machine' } } }]), 'application/fhir+json');
+    const job = await waitForJob(rt, user.token, r.body.jobId);
+    expect(job.result).toMatchObject({ inserted: 1, skipped: 0 });
+    expect((await items(user.token)).map((i) => [i.kind, i.effectiveAt])).toEqual([['fhir.DeviceUsage', '2024-01-01T00:00:00.000Z']]);
   });
 });

@@ -181,7 +181,8 @@ export function choiceValue(resource: Json, prefix: string): string | undefined 
 export function toIsoInstant(v: unknown): string | undefined {
   if (isObj(v)) return toIsoInstant(v.start) ?? toIsoInstant(v.end);
   if (typeof v !== 'string') return undefined;
-  const s = v.trim();
+  // "2024-03-02 10:00:00" (a space for the T) is not FHIR, but exports write it.
+  const s = v.trim().replace(/^(\d{4}-\d{2}-\d{2}) (?=\d{2}:)/, '$1T');
   let candidate: string;
   if (/^\d{4}$/.test(s)) candidate = `${s}-01-01T00:00:00Z`;
   else if (/^\d{4}-\d{2}$/.test(s)) candidate = `${s}-01T00:00:00Z`;

@@ -211,6 +211,22 @@ export function describeMore(r: Json, ctx: Resolver): Head | undefined {
       add('Seriousness', conceptText(r.seriousness));
       add('Outcome', conceptText(r.outcome));
       return { head: `Adverse event: ${conceptText(r.event) ?? 'unnamed'}`, lines };
+    case 'Composition': {
+      // A FHIR document (an International Patient Summary, a discharge summary): its sections' narrative is the text.
+      add('Status', status);
+      add('Author', list(arr(r.author).map((x) => refName(x, ctx, r))));
+      const sections = (items: unknown, depth: number) => {
+        for (const sec of arr(items)) {
+          if (!isObj(sec) || depth > 4) continue;
+          const body = narrative(sec);
+          const title = str(sec.title) ?? conceptText(sec.code);
+          if (title || body) lines.push([title, body].filter(Boolean).join(': '));
+          sections(sec.section, depth + 1);
+        }
+      };
+      sections(r.section, 0);
+      return { head: `Document: ${str(r.title) ?? conceptText(r.type) ?? 'untitled'}`, lines };
+    }
     default:
       return undefined;
   }

@@ -262,3 +262,25 @@ describe('inline note text (newer Synthea)', () => {
     expect(png.text).toBe('Document: Image');
   });
 });
+
+describe('documents and loose dates', () => {
+  it('a Composition reads as its sections', () => {
+    const s = summarize(
+      {
+        resourceType: 'Composition',
+        id: 'c',
+        status: 'final',
+        title: 'International Patient Summary',
+        date: '2022-10-10T10:10:10Z',
+        section: [{ title: 'Allergies', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><ul><li>Penicillin: hives</li></ul></div>' } }],
+      },
+      none,
+    );
+    expect(s.title).toBe('Document: International Patient Summary, 2022-10-10');
+    expect(s.text).toContain('Allergies: Penicillin: hives');
+  });
+
+  it('reads "2024-03-02 10:00:00" (a space for the T) as UTC', () => {
+    expect(summarize({ resourceType: 'Appointment', id: 'a', start: '2024-03-02 10:00:00' }, none).effectiveAt).toBe('2024-03-02T10:00:00.000Z');
+  });
+});

@@ -59,6 +59,8 @@ const DATE_FIELDS: Record<string, string[]> = {
   Device: ['manufactureDate'],
   DeviceRequest: ['occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'authoredOn'],
   DeviceUseStatement: ['timingDateTime', 'timingPeriod', 'timingTiming', 'recordedOn'],
+  DeviceUsage: ['timingDateTime', 'timingPeriod', 'timingTiming', 'dateAsserted'],
+  Composition: ['date'],
   AdverseEvent: ['date', 'detected', 'recordedDate'],
   ClinicalImpression: ['effectiveDateTime', 'effectivePeriod', 'date'],
   Task: ['executionPeriod', 'authoredOn'],
