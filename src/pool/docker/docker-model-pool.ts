@@ -228,6 +228,7 @@ export class DockerModelPool implements ModelPool {
   /** Removes a container for good (rotation or failure) and lets the pool start its replacement. */
   private retire(slot: Slot, reason: 'requests' | 'age' | 'failed' | 'died' | 'unresponsive' | 'evicted', thenMaintain = true): void {
     this.slots.delete(slot.name);
+    slot.cancelStart?.abort();
     slot.lease?.kill(reason === 'died' ? 'The model container stopped unexpectedly.' : 'The model container was removed.');
     if (reason === 'failed' || reason === 'died' || reason === 'unresponsive') this.opts.metrics?.failures.inc({ reason });
     else this.opts.metrics?.rotations.inc({ reason });
@@ -239,7 +240,10 @@ export class DockerModelPool implements ModelPool {
 
   private onContainerDied(containerId: string): void {
     const slot = [...this.slots.values()].find((s) => s.containerId === containerId);
-    if (slot) this.retire(slot, 'died');
+    if (!slot) return;
+    // Dying while starting is a failed start: back off, or a crashing image would loop.
+    if (slot.state === 'starting') this.backOffStarts();
+    this.retire(slot, 'died');
   }
 
   /** Serves waiters from ready containers, then starts containers (or evicts idle ones) as needed. */
@@ -267,8 +271,10 @@ export class DockerModelPool implements ModelPool {
     this.updateGauge();
     const t0 = performance.now();
     const gone = () => this.closed || this.slots.get(name) !== slot;
+    slot.cancelStart = new AbortController();
+    const signal = AbortSignal.any([this.closing.signal, slot.cancelStart.signal]);
     try {
-      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, signal: this.closing.signal, onCreated: (id) => (slot.containerId = id) });
+      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, signal, onCreated: (id) => (slot.containerId = id) });
       slot.host = host;
       this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
       if (!warm.chatPresent) {
@@ -276,6 +282,7 @@ export class DockerModelPool implements ModelPool {
         throw new Error(this.blocked);
       }
       if (gone()) throw new StartCancelled();
+      slot.cancelStart = undefined;
       slot.state = 'ready';
       slot.checkedAt = Date.now();
       this.failuresInARow = 0;
@@ -289,14 +296,18 @@ export class DockerModelPool implements ModelPool {
       if (slot.containerId) await this.engine.remove(slot.containerId).catch(() => undefined);
       this.updateGauge();
       if (this.closed || e instanceof StartCancelled) return false;
-      this.opts.metrics?.failures.inc({ reason: 'start' });
-      this.failuresInARow++;
-      this.nextStartAt = Date.now() + Math.min(30_000, 250 * 2 ** this.failuresInARow);
+      this.backOffStarts();
       this.log.error({ container: name, err: (e as Error).message, inARow: this.failuresInARow }, 'model container failed to start');
       if (!(await this.checkEngine())) return false;
       if (this.blocked) this.queue.rejectAll(() => new PoolUnavailableError(`No model container can start: ${this.blocked}`));
       return false;
     }
+  }
+
+  private backOffStarts(): void {
+    this.opts.metrics?.failures.inc({ reason: 'start' });
+    this.failuresInARow++;
+    this.nextStartAt = Date.now() + Math.min(30_000, 250 * 2 ** this.failuresInARow);
   }
 
   /** Pings the engine; on failure every waiter fails fast until it returns. */
