@@ -45,6 +45,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10_000).default(10),
   LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000).default(50),
   LOGIN_WINDOW_S: int(1, 86_400).default(900),
+  SIGNUP_MAX_PER_ADDRESS: int(1, 100_000).default(20),
   TRUST_PROXY: bool.default(false),
   MODEL_BACKEND: z.enum(['docker', 'external']).optional(),
   OLLAMA_URL: z.string().url().optional(),

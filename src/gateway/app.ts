@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context.ts';
 import { AppError, PayloadTooLargeError, statusFor } from '../errors.ts';
 import { authRoutes } from './routes/auth.ts';
+import { FailureLimiter } from '../lib/rate-limiter.ts';
 import { vaultRoutes } from './routes/vault.ts';
 import { accountRoutes } from './routes/account-misc.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,7 +48,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/*', limitBody);
 
   app.route('/', healthRoutes());
-  app.route('/api', authRoutes());
+  // Per app, not per module: each gateway (and each test runtime) counts its own sign-ups.
+  const signupsPerAddress = new FailureLimiter(deps.config.SIGNUP_MAX_PER_ADDRESS, deps.config.LOGIN_WINDOW_S * 1000);
+  app.route('/api', authRoutes({ signupsPerAddress }));
   app.route('/api/vault', vaultRoutes());
   app.route('/api', accountRoutes());
   app.route('/api', chatRoutes());

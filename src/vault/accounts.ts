@@ -20,12 +20,7 @@ export interface AccountsOptions {
   maxFailuresPerAccount: number;
   maxFailuresPerAddress: number;
   windowS: number;
-  /** Sign-up attempts allowed per client address in `windowS` (each costs a 19 MiB argon2 hash). */
-  maxSignupsPerAddress?: number;
 }
-
-/** Default of `maxSignupsPerAddress`: a household behind one address signs up a few people, not dozens. */
-export const DEFAULT_MAX_SIGNUPS_PER_ADDRESS = 20;
 
 export interface Principal {
   userId: string;
@@ -45,7 +40,6 @@ let dummyHash: Promise<string> | undefined;
 export class AccountService {
   private readonly perAccount: FailureLimiter;
   private readonly perAddress: FailureLimiter;
-  private readonly signupsPerAddress: FailureLimiter;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,21 +48,11 @@ export class AccountService {
   ) {
     this.perAccount = new FailureLimiter(opts.maxFailuresPerAccount, opts.windowS * 1000);
     this.perAddress = new FailureLimiter(opts.maxFailuresPerAddress, opts.windowS * 1000);
-    this.signupsPerAddress = new FailureLimiter(opts.maxSignupsPerAddress ?? DEFAULT_MAX_SIGNUPS_PER_ADDRESS, opts.windowS * 1000);
   }
 
-  /**
-   * Creates the user, their data key and a first session, atomically. With the client's
-   * `address` (HTTP sign-ups), every attempt counts against that address, successful or not,
-   * before the password is hashed; the CLI passes none.
-   */
-  async signup(email: string, password: string, address?: string): Promise<{ token: string; user: UserView }> {
+  /** Creates the user, their data key and a first session, atomically. */
+  async signup(email: string, password: string): Promise<{ token: string; user: UserView }> {
     const normalized = normalizeEmail(email);
-    if (address !== undefined) {
-      const wait = this.signupsPerAddress.retryAfter(address);
-      if (wait > 0) throw new RateLimitedError(wait, 'Too many sign-ups from this address; try again later.');
-      this.signupsPerAddress.fail(address);
-    }
     const id = randomUUID();
     const passwordHash = await hash(password, ARGON2_OPTIONS);
     await this.db.transaction().execute(async (trx) => {

@@ -6,6 +6,8 @@ import type { AppEnv } from '../context.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, requireAuth, sessionSecret } from '../auth-middleware.ts';
 import { readJson } from '../validate.ts';
 import { csrfFor } from '../../lib/tokens.ts';
+import type { FailureLimiter } from '../../lib/rate-limiter.ts';
+import { RateLimitedError } from '../../errors.ts';
 
 const credentials = z
   .object({
@@ -15,15 +17,16 @@ const credentials = z
   .strict();
 const loginBody = credentials.extend({ password: z.string().min(1).max(512) }).strict();
 
-function clientAddress(c: Context<AppEnv>): string {
+/** The client's address, or undefined when the request came without a connection (in-process). */
+function clientAddress(c: Context<AppEnv>): string | undefined {
   if (c.var.deps.config.TRUST_PROXY) {
     const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (fwd) return fwd;
   }
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    return getConnInfo(c).remote.address;
   } catch {
-    return 'local';
+    return undefined;
   }
 }
 
@@ -36,19 +39,34 @@ function startSession(c: Context<AppEnv>, token: string) {
   return csrfToken;
 }
 
+export interface AuthRouteOptions {
+  /**
+   * Sign-up attempts per client address (SIGNUP_MAX_PER_ADDRESS in LOGIN_WINDOW_S). Every
+   * attempt that reaches the service counts, successful or not: each costs a 19 MiB argon2
+   * hash. A request without an address (in-process) has nothing to key on and is not counted.
+   */
+  signupsPerAddress: FailureLimiter;
+}
+
 /** Sign-up, sign-in, sign-out and the account itself. */
-export function authRoutes() {
+export function authRoutes(opts: AuthRouteOptions) {
   const app = new Hono<AppEnv>();
 
   app.post('/auth/signup', async (c) => {
     const body = await readJson(c, credentials);
-    const { token, user } = await c.var.deps.accounts.signup(body.email, body.password, clientAddress(c));
+    const address = clientAddress(c);
+    if (address !== undefined) {
+      const wait = opts.signupsPerAddress.retryAfter(address);
+      if (wait > 0) throw new RateLimitedError(wait, 'Too many sign-ups from this address; try again later.');
+      opts.signupsPerAddress.fail(address);
+    }
+    const { token, user } = await c.var.deps.accounts.signup(body.email, body.password);
     return c.json({ token, user, csrfToken: startSession(c, token) }, 201);
   });
 
   app.post('/auth/login', async (c) => {
     const body = await readJson(c, loginBody);
-    const { token, user } = await c.var.deps.accounts.login(body.email, body.password, clientAddress(c));
+    const { token, user } = await c.var.deps.accounts.login(body.email, body.password, clientAddress(c) ?? 'local');
     return c.json({ token, user, csrfToken: startSession(c, token) });
   });
 
