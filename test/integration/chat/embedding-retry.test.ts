@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { startTestModel, type TestModelServer } from '../../helpers/test-model.ts';
@@ -80,16 +81,19 @@ describe.runIf(!process.env.TEST_DATABASE_URL)('embeddings after a backend outag
   it('the sweep follows expiries since the last sweep: a rule that expires drops embeddings, a "do not share" that expires adds them', async () => {
     down = false;
     const u = await rt.signup();
-    const soon = () => new Date(Date.now() + 1200).toISOString();
-    const rule = await rt.api('POST', '/api/vault/rules', { token: u.token, body: { kind: 'note', tag: 'shortrule', shareWithAi: true, expiresAt: soon() } });
+    // Expiries an hour ahead, then moved to "now" in the database: time passing, without any event.
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const rule = await rt.api('POST', '/api/vault/rules', { token: u.token, body: { kind: 'note', tag: 'shortrule', shareWithAi: true, expiresAt: later } });
     expect(rule.status).toBe(201);
     const viaRule = await rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'note', title: 'Rule shared', text: 'zinc level', tags: ['shortrule'] } });
     await rt.api('POST', '/api/vault/rules', { token: u.token, body: { kind: 'note', tag: 'later', shareWithAi: true } });
-    const held = await rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'note', title: 'Held back', text: 'copper level', tags: ['later'], permissions: { shareWithAi: false, expiresAt: soon() } } });
+    const held = await rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'note', title: 'Held back', text: 'copper level', tags: ['later'], permissions: { shareWithAi: false, expiresAt: later } } });
     await settle();
     const embedded = async () => (await rt.deps.db.selectFrom('item_embeddings').select('item_id').where('user_id', '=', u.userId).execute()).map((r) => r.item_id);
     expect(await embedded()).toEqual([viaRule.body.id]);
-    await new Promise((r) => setTimeout(r, 1500));
+    await rt.deps.embeddings.sweep();
+    await sql`update sharing_rules set expires_at = now() where id = ${rule.body.id}`.execute(rt.deps.db);
+    await sql`update items set expires_at = now() where id = ${held.body.id}`.execute(rt.deps.db);
     expect(await rt.deps.embeddings.sweep()).toBe(1);
     await settle();
     expect(await embedded()).toEqual([held.body.id]);
