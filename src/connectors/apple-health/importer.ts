@@ -9,7 +9,7 @@ import { recoverUnfinishedImports, StagedImport } from '../timeseries/staged-imp
 import { findJob } from '../../db/jobs.ts';
 import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
 import { parseHealthXml, type ParseCounts } from './parse-export.ts';
-import { activitySummaryToSample, recordToSample, workoutToSample } from './to-samples.ts';
+import { activitySummaryToSample, recordToSample, typeDisposition, workoutToSample, type TypeDisposition } from './to-samples.ts';
 
 export const APPLE_HEALTH_SOURCE = 'apple-health';
 
@@ -97,6 +97,7 @@ export class AppleHealthImporter {
       let bytes = 0;
       let records = 0;
       let lastReport = 0;
+      const dispositions = new Map<string, { kind: TypeDisposition; n: number }>();
       const keep = (s: Sample | null): void => {
         if (s) spill.add(s);
         else skipped++;
@@ -106,7 +107,11 @@ export class AppleHealthImporter {
         {
           record: (a) => {
             records++;
-            keep(recordToSample(a));
+            const type = a.type ?? '';
+            let d = dispositions.get(type);
+            if (!d) dispositions.set(type, (d = { kind: typeDisposition(type), n: 0 }));
+            d.n++;
+            if (d.kind !== 'unsupported') keep(recordToSample(a));
           },
           workout: (a, stats) => keep(workoutToSample(a, stats)),
           activitySummary: (a) => keep(activitySummaryToSample(a)),
@@ -125,6 +130,7 @@ export class AppleHealthImporter {
       spill.finish();
       o.onProgress?.({ phase: 'parsing', done: bytes, total: exp.xmlBytes, records });
       if (skipped) o.warn?.(`${skipped} element(s) without a readable date or value were skipped.`);
+      for (const w of typeWarnings(dispositions)) o.warn?.(w);
       if (counts.controlCharsRemoved) o.warn?.(`${counts.controlCharsRemoved} XML-illegal control character(s) were removed.`);
 
       const total = spill.samples;
@@ -185,4 +191,16 @@ export class AppleHealthImporter {
       exp.close();
     }
   }
+}
+
+/** One warning per kind: record types kept under their own name, and settings that were skipped (ids and counts only). */
+function typeWarnings(d: Map<string, { kind: TypeDisposition; n: number }>): string[] {
+  const out: string[] = [];
+  const list = (kind: TypeDisposition) => [...d].filter(([, v]) => v.kind === kind).sort((a, b) => b[1].n - a[1].n);
+  const tell = (l: [string, { n: number }][]) => `${l.slice(0, 8).map(([t, v]) => `${t || '(no type)'} ×${v.n}`).join(', ')}${l.length > 8 ? `, and ${l.length - 8} more` : ''}`;
+  const unmapped = list('unmapped');
+  if (unmapped.length) out.push(`${unmapped.reduce((a, [, v]) => a + v.n, 0)} record(s) of ${unmapped.length} HealthKit type(s) this version does not know were kept under their own names and units: ${tell(unmapped)}.`);
+  const unsupported = list('unsupported');
+  if (unsupported.length) out.push(`${unsupported.reduce((a, [, v]) => a + v.n, 0)} record(s) that are settings or goals, not measurements, were skipped: ${tell(unsupported)}.`);
+  return out;
 }

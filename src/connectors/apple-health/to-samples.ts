@@ -1,9 +1,14 @@
-import { metricDef } from '../timeseries/metrics.ts';
+import { mappedMetric, metricDef } from '../timeseries/metrics.ts';
+import { HK_CATEGORY_MAPPING } from '../timeseries/hk-mapping.ts';
 import type { Sample } from '../timeseries/sample.ts';
 import { toUcum } from '../timeseries/units.ts';
 import { humanize } from '../timeseries/format.ts';
 import { parseExportNumber, parseExportTime } from './dates.ts';
 import { deviceName, MINDFUL_TYPE, QUANTITY, SLEEP_STAGE, SLEEP_TYPE, slugOf } from './hk-types.ts';
+
+const QUANTITY_PREFIX = 'HKQuantityTypeIdentifier';
+const CATEGORY_PREFIX = 'HKCategoryTypeIdentifier';
+const STAND_HOUR_TYPE = `${CATEGORY_PREFIX}AppleStandHour`;
 import type { Attrs } from './parse-export.ts';
 
 /**
@@ -18,10 +23,25 @@ function typeInfo(type: string) {
   if (!t) {
     const known = QUANTITY[type];
     const metric = known?.metric ?? slugOf(type);
-    t = { metric, component: known?.component, known: !!known, unit: metricDef(metric).unit };
+    // Types of the HealthKit mapping table get its UCUM unit even without an entry of our own.
+    const mapped = !known && type.startsWith(QUANTITY_PREFIX) ? mappedMetric(metric) : undefined;
+    t = { metric, component: known?.component, known: !!known || !!mapped, unit: mapped?.unit ?? metricDef(metric).unit };
     typeCache.set(type, t);
   }
   return t;
+}
+
+export type TypeDisposition = 'known' | 'unmapped' | 'unsupported';
+
+/**
+ * How a Record type is handled: `known` (our table or the HealthKit mapping table), `unmapped`
+ * (a quantity or category type neither table lists: kept under its own name and unit) or
+ * `unsupported` (settings such as `HKDataTypeSleepDurationGoal`: goals, not measurements; skipped).
+ */
+export function typeDisposition(type: string): TypeDisposition {
+  if (type.startsWith(QUANTITY_PREFIX)) return QUANTITY[type] || mappedMetric(slugOf(type)) ? 'known' : 'unmapped';
+  if (type.startsWith(CATEGORY_PREFIX)) return type === SLEEP_TYPE || type === MINDFUL_TYPE || type.slice(CATEGORY_PREFIX.length) in HK_CATEGORY_MAPPING ? 'known' : 'unmapped';
+  return 'unsupported';
 }
 
 export function recordToSample(a: Attrs): Sample | null {
@@ -39,6 +59,8 @@ export function recordToSample(a: Attrs): Sample | null {
       return { ...base, metric: 'sleep', day: end.day, tz: end.tz, component: SLEEP_STAGE[a.value ?? ''] ?? 'asleep', value: minutes, unit: 'min' };
     }
     if (type === MINDFUL_TYPE) return { ...base, metric: 'mindful-minutes', value: minutes, unit: 'min' };
+    // An hour of the stand ring: 1 when stood, 0 when idle, so a day sums to its stand hours.
+    if (type === STAND_HOUR_TYPE) return { ...base, metric: 'stand-hours', component: a.value === 'HKCategoryValueAppleStandHourStood' ? 'stood' : 'idle', value: a.value === 'HKCategoryValueAppleStandHourStood' ? 1 : 0, unit: '{hours}' };
     const component = a.value ? humanize(a.value, 'HKCategoryValue') : undefined;
     return { ...base, metric: `${slugOf(type)}-event`, component, value: minutes, unit: 'min' };
   }

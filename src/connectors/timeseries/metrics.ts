@@ -3,6 +3,8 @@
  * text (`LOINC 8867-4`) so retrieval finds them through the blind index; the table agrees
  * with the HealthKit→LOINC mapping in the fixtures (checked by metrics.test.ts).
  */
+import { HK_QUANTITY_MAPPING } from './hk-mapping.ts';
+
 export type DailySummary = 'sum' | 'stats' | 'heart-rate' | 'blood-pressure' | 'sleep' | 'workout' | 'activity-summary' | 'events';
 
 export interface MetricDef {
@@ -30,6 +32,7 @@ const defs: MetricDef[] = [
   { id: 'basal-energy', label: 'Resting energy', category: 'activity', unit: 'kcal', unitLabel: 'kcal', loinc: [], summary: 'sum', overlapping: true, digits: 0 },
   { id: 'flights-climbed', label: 'Flights climbed', category: 'activity', unit: '{flights}', unitLabel: 'flights', loinc: ['100304-5'], summary: 'sum', overlapping: true, digits: 0 },
   { id: 'exercise-time', label: 'Exercise time', category: 'activity', unit: 'min', unitLabel: 'min', loinc: [], summary: 'sum', overlapping: true, digits: 0 },
+  { id: 'stand-hours', label: 'Stand hours', category: 'activity', unit: '{hours}', unitLabel: 'hours with standing', loinc: [], summary: 'sum', digits: 0 },
   { id: 'stand-time', label: 'Stand time', category: 'activity', unit: 'min', unitLabel: 'min', loinc: [], summary: 'sum', overlapping: true, digits: 0 },
   { id: 'body-weight', label: 'Body weight', category: 'vital-signs', unit: 'kg', unitLabel: 'kg', loinc: ['29463-7'], summary: 'stats', digits: 1 },
   { id: 'bmi', label: 'Body mass index', category: 'vital-signs', unit: 'kg/m2', unitLabel: 'kg/m²', loinc: ['39156-5'], summary: 'stats', digits: 1 },
@@ -53,6 +56,24 @@ const defs: MetricDef[] = [
 
 const byId = new Map(defs.map((d) => [d.id, d]));
 
+/** UCUM units of the mapping table that we store in a metric unit instead (one unit per quantity kind). */
+const PREFERRED: Record<string, string> = { '[lb_av]': 'kg', '[in_i]': 'cm', in: 'cm', l: 'L' };
+
+/** Metrics of the HealthKit mapping table we have no hand-written entry for: id → UCUM unit and LOINC codes. */
+const mapped = new Map(Object.values(HK_QUANTITY_MAPPING).map(([id, unit, , loinc]) => [id, { unit: PREFERRED[unit] ?? unit, loinc: [...loinc] }]));
+
+/** The UCUM unit and LOINC codes the mapping table gives a metric id, if it lists it. */
+export function mappedMetric(id: string): { unit: string; loinc: string[] } | undefined {
+  return mapped.get(id);
+}
+
+/** How a count annotation reads: `{steps}` → `steps`, `{wheelchair_pushes}` → `wheelchair pushes`. */
+function unitLabelOf(unit: string): string {
+  if (unit === '1') return '';
+  const m = /^\{(.+)\}$/.exec(unit);
+  return m ? m[1].replace(/_/g, ' ') : unit;
+}
+
 /**
  * The definition of a metric. Ids we have no entry for (other HealthKit types, made from their
  * identifier) read as a plain daily total (`dietary-*`), event count (`*-event`) or statistics.
@@ -61,8 +82,11 @@ export function metricDef(id: string, unit = '1'): MetricDef {
   const known = byId.get(id);
   if (known) return known;
   const label = id.charAt(0).toUpperCase() + id.slice(1).replace(/-/g, ' ');
-  const summary: DailySummary = id.startsWith('dietary-') ? 'sum' : id.endsWith('-event') ? 'events' : 'stats';
-  return { id, label, category: id.startsWith('dietary-') ? 'nutrition' : 'other', unit, unitLabel: unit === '1' ? '' : unit, loinc: [], summary, digits: 1 };
+  const m = mapped.get(id);
+  const u = m?.unit ?? unit;
+  // Counted things (`{falls}`, `{strokes}`) and dietary intake add up over a day; the rest are readings.
+  const summary: DailySummary = id.startsWith('dietary-') || /^\{.+\}$/.test(u) ? 'sum' : id.endsWith('-event') ? 'events' : 'stats';
+  return { id, label, category: id.startsWith('dietary-') ? 'nutrition' : 'other', unit: u, unitLabel: unitLabelOf(u), loinc: m?.loinc ?? [], summary, digits: 1 };
 }
 
 /** LOINC codes of our metric table, for checking against the fixtures' mapping. */

@@ -14,7 +14,10 @@ const LINEAR: Record<string, Record<string, number>> = {
   g: { g: 1, mg: 0.001, mcg: 0.000001, kg: 1000 },
   mg: { mg: 1, g: 1000, mcg: 0.001 },
   ug: { mcg: 1, mg: 1000, g: 1_000_000 },
-  mL: { mL: 1, L: 1000, fl_oz_us: 29.5735295625 },
+  mL: { mL: 1, L: 1000, l: 1000, fl_oz_us: 29.5735295625 },
+  L: { L: 1, l: 1, mL: 0.001, dL: 0.1 },
+  'km/h': { 'km/hr': 1, 'm/s': 3.6, 'mi/hr': 1.609344 },
+  'm/s': { 'm/s': 1, 'km/hr': 1 / 3.6, 'mi/hr': 0.44704 },
 };
 
 /** HealthKit spellings that are already a UCUM unit under another name. */
@@ -26,8 +29,15 @@ const SYNONYM: Record<string, string> = {
   'mL/kg*min': 'mL/kg/min',
   'mL/(kg*min)': 'mL/kg/min',
   'kcal/hr*kg': 'kcal/h/kg',
-  dBASPL: 'dB',
+  dBASPL: 'dB(SPL)',
+  dBHL: 'dB(HL)',
+  'km/hr': 'km/h',
+  'count/s': '/s',
+  mcg: 'ug',
 };
+
+/** Dimensionless targets a HealthKit `count` is stored in: `1`, a count annotation (`{steps}`) or a ratio like BMI's kg/m2. */
+const isCountTarget = (to: string) => to === '1' || /^\{.+\}$/.test(to) || to === 'kg/m2';
 
 /**
  * Converts `value` in HealthKit unit `from` to the UCUM unit `to`. Unknown pairs keep the
@@ -38,7 +48,11 @@ export function toUcum(value: number, from: string | undefined, to: string): { v
   if (!src) return { value, unit: to };
   // HealthKit writes percentages as fractions (0.97 for 97 %).
   if (to === '%' && src === '%') return { value: value <= 1 ? value * 100 : value, unit: '%' };
-  if (src === to || SYNONYM[src] === to) return { value, unit: to };
+  // Kept in its own unit (a type we have no target for): still spelled the UCUM way.
+  if (src === to) return { value, unit: SYNONYM[src] ?? to };
+  if (SYNONYM[src] === to) return { value, unit: to };
+  // HealthKit writes counted things (steps, flights, falls) and BMI in its unit `count`.
+  if (src === 'count' && isCountTarget(to)) return { value, unit: to };
   if (to === 'Cel' && src === 'degF') return { value: round((value - 32) * (5 / 9), 2), unit: 'Cel' };
   if (to === 'mg/dL' && /^mmol<[\d.]+>\/L$/.test(src)) return { value: round(value * 18.0156, 1), unit: 'mg/dL' };
   const table = LINEAR[to];
