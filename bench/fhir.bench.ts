@@ -8,7 +8,9 @@ import { powellTracks, readFixture, syntheaBundlePath } from '../test/integratio
  * Issue 5 benchmarks on the embedded default (PGlite):
  * 1. transform + store: FHIR resources turned into vault items per second (target ≥ 1,000/s);
  * 2. a full replayed sync of the Powell recordings through the real OAuth and HTTP path:
- *    wall time and requests made.
+ *    wall time and requests made;
+ * 3. a large Synthea-style transaction Bundle (urn:uuid fullUrls and references, inline base64
+ *    notes) uploaded through POST /api/imports/fhir-bundle: upload and import time.
  */
 
 function sampleResources(n: number): unknown[] {
@@ -62,5 +64,44 @@ async function replayedSync() {
   }
 }
 
+/** A transaction Bundle of `n` entries the way newer Synthea writes them. */
+function largeSyntheaBundle(n: number): string {
+  const base = JSON.parse(readFileSync(syntheaBundlePath(), 'utf8')).entry.map((e: any) => e.resource);
+  const note = Buffer.from('Chief complaint: cough for three days. Assessment: viral bronchitis. Plan: fluids, rest, follow up in one week. '.repeat(8)).toString('base64');
+  const entry: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const resource =
+      i % 10 === 0
+        ? { resourceType: 'DocumentReference', id, status: 'current', type: { text: 'Progress note' }, date: '2020-01-01T10:00:00Z', content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: note } }] }
+        : i % 10 === 1
+          ? { resourceType: 'MedicationRequest', id, status: 'active', authoredOn: '2020-01-01', medicationReference: { reference: `urn:uuid:00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}` } }
+          : i % 10 === 2
+            ? { resourceType: 'Medication', id, code: { text: 'amoxicillin 500 MG Oral Capsule' } }
+            : { ...base[i % base.length], id };
+    entry.push({ fullUrl: `urn:uuid:${id}`, resource, request: { method: 'POST', url: String((resource as any).resourceType) } });
+  }
+  return JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry });
+}
+
+async function largeBundleUpload() {
+  const rt = await createTestRuntime({ FHIR_BUNDLE_MAX_BYTES: String(512 * 1024 * 1024) });
+  try {
+    await rt.deps.jobs.start();
+    const user = await rt.signup();
+    const body = largeSyntheaBundle(20_000);
+    const started = performance.now();
+    const res = await rt.app.request('/api/imports/fhir-bundle', { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/octet-stream' }, body });
+    const { jobId } = (await res.json()) as { jobId: string };
+    const accepted = (performance.now() - started) / 1000;
+    const job = await waitForJob(rt, user.token, jobId, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`bundle upload: ${(body.length / 1024 / 1024).toFixed(1)} MB, 20000 entries; accepted in ${accepted.toFixed(2)} s, imported in ${seconds.toFixed(2)} s = ${Math.round(20_000 / seconds)} resources/s, status ${job.status}, inserted ${job.result?.inserted}`);
+  } finally {
+    await rt.destroy();
+  }
+}
+
 await transformAndStore();
 await replayedSync();
+await largeBundleUpload();

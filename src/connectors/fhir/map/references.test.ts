@@ -48,6 +48,26 @@ describe('ResourceIndex', () => {
     expect(index.documentFor('b2')?.id).toBe('d2');
   });
 
+  it('resolves Synthea-style conditional references by identifier', () => {
+    const index = new ResourceIndex(
+      flatten([
+        {
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [
+            { fullUrl: 'urn:uuid:p1', resource: { resourceType: 'Practitioner', id: 'p1', identifier: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '9999912345' }], name: [{ given: ['Ada'], family: 'Jones', prefix: ['Dr.'] }] } },
+          ],
+        },
+      ]),
+    );
+    expect(index.resolve('Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999912345')?.id).toBe('p1');
+    expect(index.resolve('Practitioner?identifier=http%3A%2F%2Fhl7.org%2Ffhir%2Fsid%2Fus-npi%7C9999912345')?.id).toBe('p1');
+    expect(index.resolve('Practitioner?identifier=9999912345')?.id).toBe('p1');
+    expect(index.resolve('Organization?identifier=http://hl7.org/fhir/sid/us-npi|9999912345')).toBeUndefined();
+    const enc = summarize({ resourceType: 'Encounter', id: 'e', type: [{ text: 'Check up' }], period: { start: '2020-01-01' }, participant: [{ individual: { reference: 'Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999912345' } }] }, index);
+    expect(enc.text).toContain('Clinicians: Ada Jones');
+  });
+
   it('reads Type/id out of references', () => {
     expect(typeAndId('Patient/123')).toBe('Patient/123');
     expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');

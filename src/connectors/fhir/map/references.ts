@@ -25,6 +25,8 @@ export function typeAndId(reference: string): string | undefined {
 export class ResourceIndex {
   private readonly byUrl = new Map<string, Json>();
   private readonly byTypeId = new Map<string, Json>();
+  /** `Type|system|value` of each identifier: Synthea refers to practitioners and organisations conditionally. */
+  private readonly byIdentifier = new Map<string, Json>();
   private readonly docByBinary = new Map<string, Json>();
   private readonly inherited = new WeakMap<Json, Sensitivity>();
 
@@ -35,6 +37,15 @@ export class ResourceIndex {
       if (fullUrl) this.byUrl.set(fullUrl, r);
       if (typeof r.resourceType === 'string' && typeof r.id === 'string') this.byTypeId.set(`${r.resourceType}/${r.id}`, r);
       if (r.resourceType === 'DocumentReference') docs.push(r);
+      if (typeof r.resourceType === 'string' && r.identifier !== undefined) {
+        for (const id of arr(r.identifier)) {
+          const value = isObj(id) ? str(id.value) : undefined;
+          if (!value) continue;
+          const system = str((id as Json).system) ?? '';
+          this.byIdentifier.set(`${r.resourceType}|${system}|${value}`, r);
+          if (!this.byIdentifier.has(`${r.resourceType}||${value}`)) this.byIdentifier.set(`${r.resourceType}||${value}`, r);
+        }
+      }
     }
     for (const doc of docs) {
       for (const c of arr(doc.content)) {
@@ -56,6 +67,19 @@ export class ResourceIndex {
     }
     const exact = this.byUrl.get(ref);
     if (exact) return exact;
+    // A conditional reference: `Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999`.
+    const cond = ref.match(/^(?:.*\/)?([A-Z][A-Za-z]+)\?identifier=([^&]+)$/);
+    if (cond) {
+      let token: string;
+      try {
+        token = decodeURIComponent(cond[2]);
+      } catch {
+        token = cond[2];
+      }
+      const bar = token.lastIndexOf('|');
+      const key = bar >= 0 ? `${cond[1]}|${token.slice(0, bar)}|${token.slice(bar + 1)}` : `${cond[1]}||${token}`;
+      return this.byIdentifier.get(key);
+    }
     const key = typeAndId(ref);
     return key ? this.byTypeId.get(key) ?? this.byUrl.get(ref.replace(/\/_history\/[^/]+$/, '')) : undefined;
   }

@@ -262,6 +262,7 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Total', choiceValue({ xMoney: isObj(r.total) ? r.total : arr(r.total).map((t) => (isObj(t) ? t.amount : undefined))[0] }, 'x'));
       const services = arr(r.item).map((i) => (isObj(i) ? conceptText(i.productOrService) : undefined)).filter(Boolean);
       add('Services', services.join(', ') || undefined);
+      add('Diagnoses', arr(r.diagnosis).map((d) => (isObj(d) ? conceptText(d.diagnosisCodeableConcept) ?? refName(d.diagnosisReference, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
       add('Provider', refName(r.provider, ctx, r));
       add('Insurer', refName(r.insurer, ctx, r));
       add('Prescription', refName(r.prescription, ctx, r));
