@@ -220,6 +220,7 @@ export class DockerModelPool implements ModelPool {
     else {
       slot.state = 'ready';
       slot.lastUsedAt = slot.checkedAt = Date.now();
+      slot.probeFailures = 0;
       this.dispatch();
     }
     this.updateGauge();
@@ -332,13 +333,17 @@ export class DockerModelPool implements ModelPool {
     this.maintain();
   }
 
-  /** An idle container that no longer answers is retired now, not when a user gets it (and waits out the idle timeout). */
+  /**
+   * An idle container that no longer answers (twice in a row: one slow answer on a loaded host is
+   * not enough) is retired now, not when a user gets it and waits out the idle timeout.
+   */
   private async probe(slot: Slot): Promise<void> {
     slot.probing = true;
     const ok = await ollamaAnswers(slot.host!, this.timings.idleProbeTimeoutMs, this.closing.signal);
     slot.probing = false;
+    slot.probeFailures = ok ? 0 : (slot.probeFailures ?? 0) + 1;
     if (ok) slot.checkedAt = Date.now();
-    else if (!this.closed && slot.state === 'ready' && this.slots.get(slot.name) === slot) this.retire(slot, 'unresponsive');
+    else if (slot.probeFailures >= 2 && !this.closed && slot.state === 'ready' && this.slots.get(slot.name) === slot) this.retire(slot, 'unresponsive');
   }
 
   /** Retires containers the pool counts as ready or busy that no longer run (after an engine or events gap). */

@@ -14,6 +14,8 @@ export interface Slot {
   checkedAt?: number;
   /** An idle probe is in flight. */
   probing?: boolean;
+  /** Idle probes that failed in a row. */
+  probeFailures?: number;
   /** While starting: cancels the start's waits when the slot is dropped (its container died). */
   cancelStart?: AbortController;
   lease?: OllamaLease;
