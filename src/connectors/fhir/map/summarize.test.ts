@@ -253,6 +253,11 @@ describe('inline note text (newer Synthea)', () => {
     expect(huge.text).toContain('word word');
   });
 
+  it('reads a Binary contained in the DocumentReference', () => {
+    const doc = { resourceType: 'DocumentReference', id: 'c', description: 'Letter', contained: [{ resourceType: 'Binary', id: 'b', contentType: 'text/plain', data: b64(note) }], content: [{ attachment: { contentType: 'text/plain', url: '#b' } }] };
+    expect(summarize(doc, { resolve: (ref, from) => (ref === '#b' ? (from as any).contained[0] : undefined), documentFor: () => undefined }).text).toContain(note);
+  });
+
   it('ignores binary formats and reads untyped attachments only when they are text', () => {
     const pdf = summarize({ resourceType: 'DocumentReference', id: 'p', description: 'Scan', content: [{ attachment: { contentType: 'application/pdf', data: b64('%PDF-1.4 secret words') } }] }, none);
     expect(pdf.text).not.toContain('secret words');

@@ -211,7 +211,16 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Status', status(r));
       add('Author', arr(r.author).map((x) => refName(x, ctx, r)).filter(Boolean).join(', ') || undefined);
       add('Format', arr(r.content).map((c) => (isObj(c) && isObj(c.format) ? str(c.format.display) : undefined)).find(Boolean));
-      lines.push(...attachmentTexts(arr(r.content).map((c) => (isObj(c) ? c.attachment : undefined))));
+      // Inline data, or a Binary contained in the document itself (one outside it is an item of its own).
+      lines.push(
+        ...attachmentTexts(
+          arr(r.content).map((c) => {
+            const a = isObj(c) && isObj(c.attachment) ? c.attachment : undefined;
+            const url = a ? str(a.url) : undefined;
+            return a && !a.data && url?.startsWith('#') ? ctx.resolve(url, r) : a;
+          }),
+        ),
+      );
       return { head: `Document: ${str(r.description) ?? conceptText(r.type) ?? 'untitled'}`, lines };
     case 'Binary': {
       const doc = typeof r.id === 'string' ? ctx.documentFor(r.id) : undefined;
