@@ -33,6 +33,8 @@ export class EmbeddingService {
   private lastFind = 0;
   /** Users to embed again once the backend is back, and the backoff while it is not. */
   private readonly retry = { pending: new Set<string>(), delayMs: 0, notBefore: 0 };
+  /** Users scheduled since their running sync last looked for work (enqueue deduplicates into it). */
+  private readonly changed = new Set<string>();
 
   constructor(
     private readonly deps: { db: Kysely<Database>; pool: ModelPool; audit: AuditService; jobs: JobRunner; retriever: Retriever; items: ItemService; log: Logger },
@@ -125,6 +127,7 @@ export class EmbeddingService {
   }
 
   async schedule(userId: string): Promise<string | undefined> {
+    this.changed.add(userId);
     try {
       return (await this.deps.jobs.enqueue({ type: 'embeddings.sync', userId, params: { userId }, dedupeKey: `embeddings:${userId}` })).jobId;
     } catch (e) {
@@ -151,8 +154,11 @@ export class EmbeddingService {
     try {
       for (;;) {
         if (ctx.signal.aborted) throw new Error('stopped');
+        this.changed.delete(userId);
         const rows = await repo.itemsNeedingEmbedding(this.deps.db, userId, this.opts.model, BATCH);
-        if (!rows.length) break;
+        // A share while this job ran was deduplicated into it: look again rather than miss it.
+        if (!rows.length && !this.changed.has(userId)) break;
+        if (!rows.length) continue;
         const texts = await Promise.all(rows.map((r) => this.deps.retriever.renderForEmbedding(userId, r)));
         await this.deps.audit.recordDisclosure({ userId, model: this.opts.model, purpose: 'embedding', itemIds: rows.map((r) => r.id) });
         const vectors = await lease.embed({ model: this.opts.model, input: texts, signal: ctx.signal });
@@ -168,7 +174,6 @@ export class EmbeddingService {
         await this.stats.wrote(this.deps.db, 'item_embeddings', rows.length);
         embedded += rows.length;
         ctx.progress(embedded);
-        if (rows.length < BATCH) break;
       }
     } catch (e) {
       outcome = 'failed';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { startTestModel, type TestModelServer } from '../../helpers/test-model.ts';
 import { listen, postSse } from '../../helpers/http.ts';
+import { countEmbeddings } from '../../../src/db/embeddings.ts';
 
 let model: TestModelServer;
 let rt: TestRuntime;
@@ -172,5 +173,22 @@ describe('chat with your records', () => {
       expect(m.items[1]).toMatchObject({ id: kept, kind: 'note' });
       expect(m.items[1].deleted).toBeUndefined();
     }
+  });
+
+  it('a greeting discloses no record: the vector side needs similarity, and the notice says nothing matched', async () => {
+    const u = await rt.signup();
+    await share(u, await note(u, 'Vitamin D', 'vitamin D 52 nmol/L in winter'));
+    await share(u, await note(u, 'Blood count', 'haemoglobin 138 g/L'));
+    for (let i = 0; i < 3; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      await rt.deps.jobs.whenIdle();
+    }
+    if (!process.env.TEST_DATABASE_URL) expect(Number((await countEmbeddings(rt.deps.db, u.userId)).n)).toBe(2);
+    await model.clearRequests();
+    const r = await ask(u, 'hello there');
+    expect(r.events[0].data).toMatchObject({ items: [], notice: 'nothing_relevant' });
+    expect(r.events.at(-1)?.event).toBe('done');
+    expect((await chatBodies()).join('\n')).not.toMatch(/Vitamin|haemoglobin/);
+    expect((await rt.api('GET', '/api/audit/disclosures', { token: u.token })).body.disclosures.find((d: any) => d.purpose === 'chat').itemIds).toEqual([]);
   });
 });
