@@ -12,10 +12,12 @@ import { loadMasterKeyring, rotateDevKeyFile } from './master-key.ts';
  * - Development key file: a new key is generated; the old one stays in master.key.previous.
  */
 export async function rotateKeys(config: Config): Promise<{ rewrapped: number; unreadable: number; message: string }> {
-  if (!config.VAULT_MASTER_KEY) rotateDevKeyFile(config.VAULT_DATA_DIR);
-  const { keyring } = loadMasterKeyring(config);
+  // The database first: on the embedded default that takes the data directory's lock, so a
+  // rotation refused because the gateway runs leaves the key file as it was.
   const handle = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
   try {
+    if (!config.VAULT_MASTER_KEY) rotateDevKeyFile(config.VAULT_DATA_DIR);
+    const { keyring } = loadMasterKeyring(config);
     await migrateToLatest(handle.db);
     const { rewrapped, unreadable } = await new KeyService(handle.db, keyring).rewrapAll();
     if (unreadable) {

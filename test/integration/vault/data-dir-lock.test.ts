@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../../src/db/connect.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { loadMasterKeyring } from '../../../src/vault/master-key.ts';
+import { rotateKeys } from '../../../src/vault/rotate.ts';
 
 const script = resolve(import.meta.dirname, 'fixtures/open-data-dir.ts');
 const dirs: string[] = [];
@@ -84,6 +87,20 @@ describe('the embedded data directory is opened by one process at a time', () =>
     const handle = await connectDatabase({ dataDir });
     await handle.close();
     expect(existsSync(join(dataDir, 'context-vault.lock'))).toBe(false);
+  });
+
+  it('keys rotate on a data directory in use is refused before the development key file changes', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', VAULT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    loadMasterKeyring(config); // generates master.key
+    const keyFile = readFileSync(join(dataDir, 'master.key'), 'utf8');
+    const handle = await connectDatabase({ dataDir });
+    try {
+      await expect(rotateKeys(config)).rejects.toThrow(/in use by another context-vault process/);
+      expect(readFileSync(join(dataDir, 'master.key'), 'utf8')).toBe(keyFile);
+      expect(existsSync(join(dataDir, 'master.key.previous'))).toBe(false);
+    } finally {
+      await handle.close();
+    }
   });
 
   it('a lock left by a killed process is taken over', async () => {
