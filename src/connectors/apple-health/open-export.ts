@@ -63,14 +63,32 @@ async function openZip(path: string, limits: ZipLimits): Promise<OpenedExport> {
     const entries = await listEntries(zip);
     const visible = entries.filter((e) => !/(^|\/)__MACOSX\//.test(e.fileName) && !/(^|\/)\._/.test(e.fileName) && !e.fileName.endsWith('/'));
     let xml: yauzl.Entry | undefined;
-    for (const e of visible.filter((x) => /\.xml$/i.test(x.fileName))) {
-      checkClaims(e, limits);
-      const start = await peek(zip, e, 4096);
+    let unreadable: yauzl.Entry | undefined;
+    let damaged: Error | undefined;
+    // export.xml (whatever its localized name) is told by its start only: other XML files
+    // (export_cda.xml can be larger than the export itself) are never inflated beyond a few
+    // KB, and the size and ratio limits apply to the entry actually parsed.
+    const candidates = visible.filter((x) => /\.xml$/i.test(x.fileName)).sort((a, b) => rank(a) - rank(b));
+    for (const e of candidates) {
+      if (e.compressionMethod !== 0 && e.compressionMethod !== 8) {
+        unreadable ??= e;
+        continue;
+      }
+      let start: string;
+      try {
+        start = await peek(zip, e, 4096);
+      } catch (err) {
+        // A damaged file that is not the export must not sink the import; if nothing else is, say why.
+        damaged ??= err as Error;
+        continue;
+      }
       if (/<!DOCTYPE\s+HealthData|<HealthData[\s>]/.test(start)) {
         xml = e;
         break;
       }
     }
+    if (!xml && unreadable) throw unsupportedMethod(unreadable);
+    if (!xml && damaged) throw damaged;
     if (!xml) throw new ExportFormatError('The zip holds no Apple Health export XML (no file starting with <!DOCTYPE HealthData> or <HealthData>).');
     const clinical = visible.filter((e) => /(^|\/)clinical-records\/[^/]+\.json$/i.test(e.fileName));
     const byName = new Map(clinical.map((e) => [e.fileName, e]));
@@ -83,6 +101,7 @@ async function openZip(path: string, limits: ZipLimits): Promise<OpenedExport> {
       async readClinicalRecord(name) {
         const e = byName.get(name);
         if (!e) return undefined;
+        if (e.compressionMethod !== 0 && e.compressionMethod !== 8) throw unsupportedMethod(e);
         checkClaims(e, { ...limits, maxEntryBytes: Math.min(limits.maxEntryBytes, 64 * 1024 * 1024) });
         const chunks: Buffer[] = [];
         for await (const c of await openEntry(zip, e, limits)) chunks.push(c as Buffer);
@@ -107,6 +126,20 @@ function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
     zip.once('error', (err) => reject(zipError(err)));
     zip.readEntry();
   });
+}
+
+/** The usual name first (`export.xml`), then other names (localized), `export_cda.xml` last. */
+function rank(e: yauzl.Entry): number {
+  const base = e.fileName.split('/').pop()!.toLowerCase();
+  return base === 'export.xml' ? 0 : /cda/.test(base) ? 2 : 1;
+}
+
+/** Deflate64 (method 9, written by Windows' "Send to › Compressed folder" for large files) and others yauzl cannot inflate. */
+function unsupportedMethod(e: yauzl.Entry): ExportFormatError {
+  const what = e.compressionMethod === 9 ? 'Deflate64' : `method ${e.compressionMethod}`;
+  return new ExportFormatError(
+    `The zip entry ${JSON.stringify(e.fileName)} is compressed with ${what}, which this importer cannot read. Upload the export.xml itself, or re-create the zip with standard (Deflate) compression, e.g. \`zip -r export.zip apple_health_export\`.`,
+  );
 }
 
 /** A zip bomb announces itself in the central directory: refuse before inflating a byte. */
@@ -150,7 +183,9 @@ async function peek(zip: yauzl.ZipFile, e: yauzl.Entry, bytes: number): Promise<
       if (n >= bytes) break;
     }
   } catch (err) {
-    throw zipError(err as Error);
+    // The start arrived and only the end failed (a size that lies, a damaged tail): the start is
+    // enough to tell the export; the limits and checks of openEntry judge the rest if it is.
+    if (!n) throw zipError(err as Error);
   } finally {
     s.destroy();
   }

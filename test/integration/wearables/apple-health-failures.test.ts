@@ -106,6 +106,29 @@ describe('bad exports fail clearly and leave the vault exactly as before', () =>
   });
 });
 
+describe('zip entries that are not the export', () => {
+  it('a huge, high-ratio export_cda.xml listed before export.xml is skipped without being inflated', async () => {
+    const { userId } = await rt.signup();
+    const file = join(tmp, 'with-cda.zip');
+    const cda = Buffer.concat([Buffer.from('<?xml version="1.0"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3">'), Buffer.alloc(60 * 1024 * 1024, 0x20), Buffer.from('</ClinicalDocument>')]);
+    await writeZip(file, { 'apple_health_export/export_cda.xml': cda, 'apple_health_export/export.xml': fixture('2024-excerpt.xml') });
+    const s = await wearables(rt).appleHealth.import(file, userId);
+    expect(s.entryName).toBe('apple_health_export/export.xml');
+    expect((await storedSamples(rt, userId)).samples).toBe(expectedFromXml(fixture('2024-excerpt.xml')).samples);
+  });
+
+  it('a Deflate64 export gives a clear message, not a crash', async () => {
+    const file = join(tmp, 'deflate64.zip');
+    await writeZip(file, { 'apple_health_export/export.xml': fixture('2024-excerpt.xml') });
+    // Mark the entry as Deflate64 (method 9) in its local and central headers, as Windows writes large zips.
+    const buf = readFileSync(file);
+    buf.writeUInt16LE(9, buf.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04])) + 8);
+    buf.writeUInt16LE(9, buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 10);
+    writeFileSync(file, buf);
+    await expectRefused(file, /Deflate64, which this importer cannot read/);
+  });
+});
+
 describe('re-imports', () => {
   it('importing the same export again changes nothing', async () => {
     const { userId } = await rt.signup();
