@@ -29,7 +29,11 @@ export function bundleText(bytes: Uint8Array, maxBytes: number): string {
       throw new AppError('bad_request', 'The body looks gzip-compressed but could not be unpacked.');
     }
   }
-  const text = buf.toString('utf8').replace(/^\uFEFF/, '');
+  // UTF-16 with a byte-order mark (Windows tools write it) is read as such; everything else as UTF-8.
+  let text: string;
+  if (buf[0] === 0xff && buf[1] === 0xfe) text = buf.subarray(2).toString('utf16le');
+  else if (buf[0] === 0xfe && buf[1] === 0xff) text = Buffer.from(buf.subarray(2)).swap16().toString('utf16le');
+  else text = buf.toString('utf8').replace(/^\uFEFF/, '');
   const first = text.match(/^\s*(\S)/)?.[1];
   if (!first) throw new AppError('bad_request', 'The request body is empty: send a FHIR Bundle in JSON.');
   if (first === '{' || first === '[') return text;

@@ -55,6 +55,8 @@ describe('POST /api/imports/fhir-bundle whatever the client calls the body', () 
     const user = await rt.signup();
     const bom = await post('/api/imports/fhir-bundle', user.token, `\uFEFF${bundleOf([obs('bom')])}`, 'application/json');
     expect(bom.status).toBe(202);
+    const utf16 = await post('/api/imports/fhir-bundle', user.token, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(bundleOf([obs('utf16')]), 'utf16le')]), 'application/json');
+    expect(utf16.status).toBe(202);
     const gz = await post('/api/imports/fhir-bundle', user.token, gzipSync(bundleOf([obs('gz')])), 'application/octet-stream');
     expect(gz.status).toBe(202);
     const form = new FormData();
@@ -64,8 +66,8 @@ describe('POST /api/imports/fhir-bundle whatever the client calls the body', () 
     const ndjson = await post('/api/imports/fhir-bundle', user.token, `${JSON.stringify(obs('nd1'))}\n${JSON.stringify(obs('nd2'))}\n`, 'application/fhir+ndjson');
     expect(ndjson.status).toBe(202);
     expect(ndjson.body.entries).toBe(2);
-    for (const r of [bom, gz, multipart, ndjson]) expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
-    expect((await items(user.token)).map((i) => i.sourceId).sort()).toEqual(['Observation/bom', 'Observation/form', 'Observation/gz', 'Observation/nd1', 'Observation/nd2']);
+    for (const r of [bom, utf16, gz, multipart, ndjson]) expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    expect((await items(user.token)).map((i) => i.sourceId).sort()).toEqual(['Observation/bom', 'Observation/form', 'Observation/gz', 'Observation/nd1', 'Observation/nd2', 'Observation/utf16']);
   });
 
   it('answers 415 with a reason only when the body is not JSON', async () => {
