@@ -3,7 +3,7 @@ import type { Config } from '../../../src/config.ts';
 import type { DockerModelPool } from '../../../src/pool/docker/docker-model-pool.ts';
 import { PoolUnavailableError } from '../../../src/pool/model-pool.ts';
 import { Metrics } from '../../../src/lib/metrics.ts';
-import { cleanup, describeDocker, ensureTestImage, labelled, makePool, poolConfig, waitGone } from './docker-env.ts';
+import { cleanup, describeDocker, docker, ensureTestImage, execNode, labelled, makePool, poolConfig, removeImage, testImageWith, waitGone } from './docker-env.ts';
 
 describeDocker('DockerModelPool limits and misconfiguration', () => {
   let config: Config | undefined;
@@ -36,6 +36,26 @@ describeDocker('DockerModelPool limits and misconfiguration', () => {
     await pool.waitUntilWarm(60_000);
     expect(first).not.toBe(idle);
     expect(await metrics.registry.getSingleMetricAsString('model_pool_rotations_total')).toMatch(/reason="age"} [2-9]/);
+  });
+
+  it('keeps request logging off even when the image itself switches it on', async () => {
+    config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '1' });
+    const image = testImageWith(`cv-test-debug-${config.POOL_INSTANCE}:1`, { OLLAMA_DEBUG_LOG_REQUESTS: '1', OLLAMA_DEBUG: '2' });
+    try {
+      config = { ...config, POOL_IMAGE: image };
+      pool = makePool(config);
+      await pool.start();
+      await pool.waitUntilWarm(60_000);
+      const [c] = await labelled(config.POOL_INSTANCE!);
+      const env = (await docker.getContainer(c.Id).inspect()).Config.Env;
+      expect(env.filter((e) => e.startsWith('OLLAMA_DEBUG')).sort()).toEqual(['OLLAMA_DEBUG=false', 'OLLAMA_DEBUG_LOG_REQUESTS=false']);
+      // What the server process itself sees.
+      const seen = await execNode(c.Id, 'console.log(process.env.OLLAMA_DEBUG_LOG_REQUESTS, process.env.OLLAMA_DEBUG)');
+      expect(seen.out).toBe('false false');
+    } finally {
+      await pool?.close();
+      await removeImage(image);
+    }
   });
 
   it('says why when the image is missing, starts nothing and never pulls', async () => {
