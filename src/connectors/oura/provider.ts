@@ -22,7 +22,8 @@ export function ouraProvider(config: Config): WearableProvider | null {
       tokenUrl: `${api}/oauth/token`,
       clientId: config.OURA_CLIENT_ID,
       clientSecret: config.OURA_CLIENT_SECRET,
-      scopes: ['daily', 'heartrate', 'spo2', 'personal'],
+      // Oura's scope names (cloud.ouraring.com/docs/authentication): SpO2 is `spo2Daily`, not `spo2`.
+      scopes: ['daily', 'heartrate', 'spo2Daily', 'personal'],
       rotatesRefreshTokens: true,
     },
     apiBase: api,
@@ -39,7 +40,7 @@ export function ouraProvider(config: Config): WearableProvider | null {
         all(client, 'v2/usercollection/daily_sleep', byDate),
         all(client, 'v2/usercollection/sleep', byDate),
         all(client, 'v2/usercollection/daily_spo2', byDate),
-        all(client, 'v2/usercollection/heartrate', { start_datetime: `${from}T00:00:00+00:00`, end_datetime: `${endExclusive}T00:00:00+00:00` }),
+        heartRate(client, from, endExclusive),
       ]);
       const samples = [
         ...activitySamples(activity as never[]),
@@ -52,6 +53,22 @@ export function ouraProvider(config: Config): WearableProvider | null {
       return samples.filter((s) => s.day >= from && s.day <= to);
     },
   };
+}
+
+/**
+ * Heart rate is a datetime-range query; Oura refuses long ranges (clients keep each request to
+ * 30 days at most), so the window is asked in spans of HEART_RATE_SPAN_DAYS whatever windowDays is.
+ */
+export const HEART_RATE_SPAN_DAYS = 30;
+
+async function heartRate(client: ApiClient, from: string, endExclusive: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let start = from; start < endExclusive; ) {
+    const end = addDays(start, HEART_RATE_SPAN_DAYS) < endExclusive ? addDays(start, HEART_RATE_SPAN_DAYS) : endExclusive;
+    out.push(...(await all(client, 'v2/usercollection/heartrate', { start_datetime: `${start}T00:00:00+00:00`, end_datetime: `${end}T00:00:00+00:00` })));
+    start = end;
+  }
+  return out;
 }
 
 /** Follows `next_token` to the end: stopping at the first page silently drops data. */

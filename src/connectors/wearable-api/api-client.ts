@@ -7,16 +7,25 @@ export interface ApiClientOptions {
   /** Longest single wait a rate limit may impose before the sync gives up (and resumes next time). */
   maxWaitMs?: number;
   maxAttempts?: number;
+  /** Longest a single request may take (connect to last byte) before it is retried; a hung API cannot hold a job forever. */
+  requestTimeoutMs?: number;
 }
+
+/** Server errors worth another try: the API or a proxy in front of it is briefly unwell. */
+const TRANSIENT = new Set([500, 502, 504]);
 
 /**
  * JSON GETs against a wearable API: bearer token, one forced refresh on 401, waits on 429/503
- * as `Retry-After` or the reset headers say (exponential backoff when they do not), and
- * gives up cleanly past `maxWaitMs`. Bodies are never logged or echoed (they are health data).
+ * as `Retry-After` or the reset headers say (exponential backoff when they do not), retries
+ * 500/502/504 and network failures with backoff, bounds every request by `requestTimeoutMs`
+ * (combined with the job's signal), and gives up cleanly past `maxWaitMs` or `maxAttempts`.
+ * Bodies are never logged or echoed (they are health data).
  */
 export class ApiClient {
   rateLimitWaits = 0;
   requests = 0;
+  /** Waits of any kind (rate limits, server errors, timeouts). */
+  retries = 0;
 
   constructor(
     private readonly base: string,
@@ -33,22 +42,29 @@ export class ApiClient {
       const token = await this.token(false);
       this.requests++;
       let res: Response;
+      let text: string;
+      const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
+      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
       try {
-        res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: this.opts.signal });
+        res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
+        // The body is read under the same deadline: a server that stalls mid-answer is a failed attempt too.
+        text = res.ok ? await res.text() : '';
+        if (!res.ok) await res.body?.cancel().catch(() => undefined);
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
-        if (attempt >= maxAttempts) throw new AppError('upstream_failed', 'The wearable API could not be reached.');
-        await this.sleep(500 * 2 ** attempt);
+        const timedOut = (e as Error).name === 'TimeoutError';
+        if (attempt >= maxAttempts) {
+          throw new AppError('upstream_failed', timedOut ? `The wearable API did not answer within ${Math.round(timeoutMs / 1000)} s (${attempt} tries).` : 'The wearable API could not be reached.');
+        }
+        await this.sleep(backoff(attempt));
         continue;
       }
       if (res.status === 401 && !refreshed) {
-        await res.body?.cancel();
         refreshed = true;
         await this.token(true);
         continue;
       }
       if (res.status === 429 || res.status === 503) {
-        await res.body?.cancel();
         const wait = waitFromHeaders(res.headers) ?? 1000 * 2 ** (attempt - 1);
         if (attempt >= maxAttempts || wait > (this.opts.maxWaitMs ?? 120_000)) {
           throw new AppError('upstream_rate_limited', `The wearable API is rate limiting this app; the sync will continue later (asked to wait ${Math.ceil(wait / 1000)} s).`);
@@ -57,11 +73,11 @@ export class ApiClient {
         await this.sleep(wait);
         continue;
       }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new AppError('upstream_failed', `The wearable API answered ${res.status} for ${url.pathname}.`);
+      if (TRANSIENT.has(res.status) && attempt < maxAttempts) {
+        await this.sleep(backoff(attempt));
+        continue;
       }
-      const text = await res.text();
+      if (!res.ok) throw new AppError('upstream_failed', `The wearable API answered ${res.status} for ${url.pathname}.`);
       try {
         return JSON.parse(text.replace(/^\uFEFF/, '')) as T;
       } catch {
@@ -71,6 +87,13 @@ export class ApiClient {
   }
 
   private sleep(ms: number): Promise<void> {
+    this.retries++;
     return abortableSleep(ms, this.opts.signal);
   }
+}
+
+/** Exponential backoff with jitter: ~0.5 s, 1 s, 2 s, … capped at 30 s. */
+function backoff(attempt: number): number {
+  const base = Math.min(30_000, 500 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * (base / 2);
 }

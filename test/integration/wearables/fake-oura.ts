@@ -64,7 +64,7 @@ export async function startFakeOura(today = new Date().toISOString().slice(0, 10
     const r = `rt_${randomBytes(12).toString('hex')}`;
     access.set(a, Date.now() + state.accessTtlS * 1000);
     refresh.add(r);
-    return { access_token: a, refresh_token: r, expires_in: state.accessTtlS, token_type: 'bearer', scope: 'daily heartrate spo2 personal' };
+    return { access_token: a, refresh_token: r, expires_in: state.accessTtlS, token_type: 'bearer', scope: 'daily heartrate spo2Daily personal' };
   };
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -130,6 +130,8 @@ export async function startFakeOura(today = new Date().toISOString().slice(0, 10
       }
       let docs = load(collection, today).data;
       if (collection === 'heartrate') {
+        // The real API refuses long heart-rate ranges; clients keep each request within 30 days.
+        if (Date.parse(q.end_datetime) - Date.parse(q.start_datetime) > 30 * 86_400_000) return json(res, 400, { detail: 'Start and end datetime must be at most 30 days apart' });
         docs = docs.filter((d) => String(d.timestamp) >= q.start_datetime.slice(0, 19) && String(d.timestamp) < q.end_datetime.slice(0, 19));
       } else {
         // Oura's end_date is inclusive for daily documents; the connector asks one day further and trims.

@@ -40,6 +40,8 @@ async function connect(token: string): Promise<string> {
   const authorize = new URL(start.headers.get('location')!);
   expect(authorize.origin + authorize.pathname).toBe(`${oura.url}/oauth/authorize`);
   expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  // Oura's scope names: SpO2 is `spo2Daily`.
+  expect(authorize.searchParams.get('scope')?.split(' ').sort()).toEqual(['daily', 'heartrate', 'personal', 'spo2Daily']);
   expect(authorize.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:8080/api/wearables/oura/callback');
   const approved = await fetch(authorize, { redirect: 'manual' });
   expect(approved.status).toBe(302);
