@@ -68,6 +68,27 @@ describe('ResourceIndex', () => {
     expect(enc.text).toContain('Clinicians: Ada Jones');
   });
 
+  it('dates a Synthea Goal (no dates of its own) from its CarePlan, else from the Condition it addresses', () => {
+    const goal = { resourceType: 'Goal', id: 'g1', lifecycleStatus: 'accepted', description: { text: 'Hemoglobin A1c < 7.0' } };
+    const lone = { resourceType: 'Goal', id: 'g2', description: { text: 'Lose weight' }, addresses: [{ reference: 'urn:uuid:c1' }] };
+    const index = new ResourceIndex(
+      flatten([
+        {
+          resourceType: 'Bundle',
+          entry: [
+            { fullUrl: 'urn:uuid:g1', resource: goal },
+            { fullUrl: 'urn:uuid:g2', resource: lone },
+            { fullUrl: 'urn:uuid:c1', resource: { resourceType: 'Condition', id: 'c1', code: { text: 'Obesity' }, onsetDateTime: '2015-05-05T10:00:00Z' } },
+            { fullUrl: 'urn:uuid:cp', resource: { resourceType: 'CarePlan', id: 'cp', period: { start: '2002-04-20T20:57:25-04:00' }, goal: [{ reference: 'urn:uuid:g1' }] } },
+          ],
+        },
+      ]),
+    );
+    expect(summarize(goal, index).title).toBe('Goal: Hemoglobin A1c < 7.0, 2002-04-20');
+    expect(summarize(goal, index).effectiveAt).toBe('2002-04-21T00:57:25.000Z');
+    expect(summarize(lone, index).effectiveAt).toBe('2015-05-05T10:00:00.000Z');
+  });
+
   it('reads Type/id out of references', () => {
     expect(typeAndId('Patient/123')).toBe('Patient/123');
     expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');

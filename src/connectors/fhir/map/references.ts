@@ -29,14 +29,17 @@ export class ResourceIndex {
   private readonly byIdentifier = new Map<string, Json>();
   private readonly docByBinary = new Map<string, Json>();
   private readonly inherited = new WeakMap<Json, Sensitivity>();
+  private readonly planByGoal = new WeakMap<Json, Json>();
 
   constructor(located: Iterable<Located>) {
     const docs: Json[] = [];
+    const plans: Json[] = [];
     for (const { resource: r, fullUrl, inherited } of located) {
       if (inherited && inherited !== 'normal') this.inherited.set(r, inherited);
       if (fullUrl) this.byUrl.set(fullUrl, r);
       if (typeof r.resourceType === 'string' && typeof r.id === 'string') this.byTypeId.set(`${r.resourceType}/${r.id}`, r);
       if (r.resourceType === 'DocumentReference') docs.push(r);
+      if (r.resourceType === 'CarePlan') plans.push(r);
       if (typeof r.resourceType === 'string' && r.identifier !== undefined) {
         for (const id of arr(r.identifier)) {
           const value = isObj(id) ? str(id.value) : undefined;
@@ -45,6 +48,12 @@ export class ResourceIndex {
           this.byIdentifier.set(`${r.resourceType}|${system}|${value}`, r);
           if (!this.byIdentifier.has(`${r.resourceType}||${value}`)) this.byIdentifier.set(`${r.resourceType}||${value}`, r);
         }
+      }
+    }
+    for (const plan of plans) {
+      for (const g of arr(plan.goal)) {
+        const goal = isObj(g) && typeof g.reference === 'string' ? this.resolve(g.reference, plan) : undefined;
+        if (goal?.resourceType === 'Goal' && !this.planByGoal.has(goal)) this.planByGoal.set(goal, plan);
       }
     }
     for (const doc of docs) {
@@ -82,6 +91,11 @@ export class ResourceIndex {
     }
     const key = typeAndId(ref);
     return key ? this.byTypeId.get(key) ?? this.byUrl.get(ref.replace(/\/_history\/[^/]+$/, '')) : undefined;
+  }
+
+  /** The CarePlan listing this Goal, if any (Synthea's goals carry no date of their own). */
+  planFor(goal: Json): Json | undefined {
+    return this.planByGoal.get(goal);
   }
 
   /** The DocumentReference whose attachment points at this Binary, if any. */

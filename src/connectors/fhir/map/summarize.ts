@@ -9,6 +9,8 @@ export interface SummaryContext {
   resolve(reference: string, from?: Json): Json | undefined;
   /** The DocumentReference whose attachment points at this Binary, if any. */
   documentFor(binaryId: string): Json | undefined;
+  /** The CarePlan listing this Goal, if any. */
+  planFor?(goal: Json): Json | undefined;
 }
 
 export interface Summary {
@@ -91,6 +93,16 @@ function clinicalDate(r: Json, ctx: SummaryContext): unknown {
   }
   for (const f of [...(DATE_FIELDS[String(r.resourceType)] ?? []), ...GENERIC_DATES]) {
     for (const v of pick(r, f)) if (v !== undefined && toIsoInstant(v)) return v;
+  }
+  if (r.resourceType === 'Goal') {
+    // A goal without dates dates from its care plan, else from the condition it addresses.
+    const plan = ctx.planFor?.(r);
+    if (plan) return clinicalDate(plan, ctx);
+    for (const a of arr(r.addresses)) {
+      const cond = isObj(a) && typeof a.reference === 'string' ? ctx.resolve(a.reference, r) : undefined;
+      const d = cond && cond.resourceType !== 'Goal' ? clinicalDate(cond, ctx) : undefined;
+      if (d) return d;
+    }
   }
   return undefined;
 }
@@ -186,7 +198,7 @@ function describe(r: Json, ctx: SummaryContext): Head {
       add('Status', status(r));
       add('Performed', typeof r.performedString === 'string' || r.performedAge || r.performedRange ? choiceValue(r, 'performed') : undefined);
       add('Performer', arr(r.performer).map((p) => (isObj(p) ? refName(p.actor, ctx, r) : undefined)).filter(Boolean).join(', ') || undefined);
-      add('Reason', [...arr(r.reasonCode).map(conceptText), ...arr(r.reasonReference).map((x) => refName(x, ctx, r))].filter(Boolean).join(', ') || undefined);
+      add('Reason', [...new Set([...arr(r.reasonCode).map(conceptText), ...arr(r.reasonReference).map((x) => refName(x, ctx, r))].filter(Boolean))].join(', ') || undefined);
       add('Body site', arr(r.bodySite).map(conceptText).filter(Boolean).join(', ') || undefined);
       add('Outcome', conceptText(r.outcome));
       for (const n of arr(r.note)) if (isObj(n)) add('Note', str(n.text));
