@@ -5,6 +5,7 @@ import { normalizeEmail } from '../../vault/accounts.ts';
 import { KeyService } from '../../vault/keys.ts';
 import { loadMasterKeyring } from '../../vault/master-key.ts';
 import { createWearableServices } from '../wearables-module.ts';
+import { importFhirResources } from '../fhir/import.ts';
 import type { ImportProgress } from './importer.ts';
 import { ProgressDisplay } from './progress-display.ts';
 
@@ -37,7 +38,14 @@ export async function importAppleHealthCli(config: Config, args: string[]): Prom
     const display = new ProgressDisplay(process.stderr);
     const warnings: string[] = [];
     const summary = await services.appleHealth
-      .import(file, user.id, { onProgress: (p: ImportProgress) => display.update(p), warn: (m) => warnings.push(m) })
+      .import(file, user.id, {
+        onProgress: (p: ImportProgress) => display.update(p),
+        warn: (m) => warnings.push(m),
+        // Clinical records in the export take the FHIR import path, as with an upload.
+        onClinicalRecords: async (resources) => {
+          await importFhirResources(rt.deps.items, user.id, resources, { source: 'apple-health', warn: (m) => warnings.push(m) });
+        },
+      })
       .finally(() => display.end());
     for (const w of warnings) console.error(`warning: ${w}`);
     console.log(
