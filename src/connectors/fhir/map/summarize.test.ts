@@ -289,3 +289,13 @@ describe('documents and loose dates', () => {
     expect(summarize({ resourceType: 'Appointment', id: 'a', start: '2024-03-02 10:00:00' }, none).effectiveAt).toBe('2024-03-02T10:00:00.000Z');
   });
 });
+
+describe('RTF notes', () => {
+  it('reads the text of an RTF note without its font table or control words', () => {
+    const rtf = String.raw`{\rtf1\ansi\deff0{\fonttbl{\f0\fnil Arial;}}{\colortbl;\red0\green0\blue0;}{\*\generator Riched20;}\viewkind4\uc1\pard\f0\fs20 Assessment: caf\'e9 visit, patient feels \b better\b0 .\par Plan: continue \{meds\}.\u8211? done\par}`;
+    const s = summarize({ resourceType: 'Binary', id: 'r', contentType: 'text/rtf', data: Buffer.from(rtf, 'latin1').toString('base64') }, none);
+    expect(s.text).toContain('Assessment: café visit, patient feels better.');
+    expect(s.text).toContain('Plan: continue {meds}.– done');
+    expect(s.text).not.toMatch(/Arial|fonttbl|Riched|\\/);
+  });
+});
