@@ -49,11 +49,13 @@ export class JobRunner {
   private readonly idle = new Set<() => void>();
   private stopped = true;
   private pumping = false;
+  private poll?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly log: Logger,
     private readonly concurrency = 2,
+    private readonly pollMs = 10_000,
   ) {}
 
   register<P>(type: string, handler: JobHandler<P>): void {
@@ -65,6 +67,9 @@ export class JobRunner {
     const r = await repo.recoverInterruptedJobs(this.db, resumable, 3);
     if (r.requeued || r.failed) this.log.warn(r, 'recovered jobs interrupted by a restart');
     this.stopped = false;
+    // Jobs queued by another process (a CLI import's embeddings, another gateway) are found here.
+    this.poll = setInterval(() => void this.pump(), this.pollMs);
+    this.poll.unref();
     void this.pump();
   }
 
@@ -74,7 +79,11 @@ export class JobRunner {
     if (!handler) throw new Error(`no handler for job type ${j.type}`);
     if (j.dedupeKey) {
       const active = await repo.findActiveByDedupe(this.db, j.dedupeKey);
-      if (active) return { jobId: active.id, existing: true };
+      if (active) {
+        // It may have been queued by a process that does not run jobs (the CLI).
+        void this.pump();
+        return { jobId: active.id, existing: true };
+      }
     }
     const id = randomUUID();
     try {
@@ -116,6 +125,7 @@ export class JobRunner {
   /** Stops taking jobs and aborts the running ones (they are resumed or failed at next start). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.poll);
     for (const c of this.running.values()) c.abort(new Error('server shutting down'));
     await this.whenIdle();
   }

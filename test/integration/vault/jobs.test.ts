@@ -107,4 +107,20 @@ describe('jobs', () => {
     expect(one.warnings).toEqual(['kept warning']);
     await second.stop();
   });
+
+  it('runs a job another process queued (a CLI run queues embeddings it does not run itself)', async () => {
+    const log = pino({ level: 'silent' });
+    const runner = new JobRunner(rt.deps.db, log, 2, 100);
+    let ran = 0;
+    runner.register('test.elsewhere', { resumable: false, run: async () => void ran++ });
+    await runner.start();
+    await runner.whenIdle();
+    // Queued straight into the table, as another process's runner (which never runs it) would.
+    const { insertJob } = await import('../../../src/db/jobs.ts');
+    const id = crypto.randomUUID();
+    await insertJob(rt.deps.db, { id, userId: u.userId, type: 'test.elsewhere', params: {}, dedupeKey: null, unit: 'items' });
+    await waitFor(u.userId, id, 'succeeded');
+    expect(ran).toBe(1);
+    await runner.stop();
+  });
 });
