@@ -302,3 +302,18 @@ describe('sensitivity that travels with documents and bundles', () => {
     expect(byId(await allItems(rt, user.token)).get('Observation/in-secret-bundle').sensitivity).toBe('secret');
   });
 });
+
+describe('every Synthea item is readable', () => {
+  it('has a title without placeholders or JSON, and a date for every clinical type', async () => {
+    const user = await rt.signup();
+    const r = await upload(rt, user.token, JSON.stringify(synthea), 'application/octet-stream');
+    expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    const items = await allItems(rt, user.token);
+    expect(items).toHaveLength(133);
+    const undated = new Set(['fhir.Patient', 'fhir.Practitioner', 'fhir.Organization', 'fhir.Location', 'fhir.Medication']);
+    for (const i of items) {
+      expect(i.title, i.sourceId).not.toMatch(/undefined|\[object|[{}"]|unnamed|untitled/);
+      if (!undated.has(i.kind)) expect(i.effectiveAt, `${i.sourceId} has a date`).not.toBeNull();
+    }
+  });
+});
