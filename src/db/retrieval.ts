@@ -39,34 +39,53 @@ export interface Candidate {
 /**
  * Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60).
  * Each ranker walks its candidates best-first and checks the permission row by row, stopping
- * once it has enough readable ones (for the vector side a LATERAL join over an ordered,
- * materialised CTE is a nested loop, so order is kept and the LIMIT stops the walk early).
+ * once it has `perRanker` readable ones (a LATERAL join over an ordered, materialised CTE is a
+ * nested loop, so order is kept and the LIMIT stops the walk early).
  * Vector neighbours farther than `maxVectorDistance` count only when the words matched too.
  */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
   const readable = (ref: string) =>
     sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
-  // Lexical candidates: the most recent *readable* items matching all the words, and the most
-  // recent readable ones matching any of them, then ranked by cover density. The permission is
-  // checked inside each bounded walk, not after it: otherwise years of unshared matching items
-  // (daily wearable summaries mentioning "heart") fill the walk and push every older shared
-  // item out of lexical reach. The planner serves a walk from the (user, date) index, checking
-  // word and permission row by row until the LIMIT, or from the GIN index when the word is rare.
+  // Lexical candidates. First the usual walks: the 200 most recent items matching all the words
+  // and the 400 most recent matching any (the planner serves them from the (user, date) index or
+  // the GIN index), ranked by cover density, the permission checked row by row in rank order
+  // until `perRanker` are readable. When that leaves too few readable items although the walk was
+  // cut short, the same walks run again with the permission inside them: otherwise years of
+  // unshared matching items (daily wearable summaries mentioning "heart") would fill the walks
+  // and push every older shared item out of lexical reach. The deep walks cost a permission check
+  // per walked row, so they only run when needed (a one-time filter on the first walks' counts).
   const lexical = p.tsquery
-    ? sql`lex_match as (
+    ? sql`lex_all as materialized (
+          select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+          order by i.sort_at desc limit 200),
+        lex_any as materialized (
+          select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
+          order by i.sort_at desc limit 400),
+        lex_ranked as materialized (
+          select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
+          from (select id from lex_all union select id from lex_any) m join items i on i.id = m.id
+          order by rank desc, i.sort_at desc),
+        lex_first as materialized (
+          select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}),
+        lex_deep as materialized (
           (select i.id from items i cross join lateral item_permission(i) perm
            where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
+             and (select count(*) from lex_first) < ${p.perRanker} and (select count(*) from lex_any) >= 400
            order by i.sort_at desc limit 200)
           union
           (select i.id from items i cross join lateral item_permission(i) perm
            where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
+             and (select count(*) from lex_first) < ${p.perRanker} and (select count(*) from lex_any) >= 400
            order by i.sort_at desc limit 400)),
+        lex_match as (select id from lex_ranked union select id from lex_deep),
         lex as (
           select id, row_number() over (order by rank desc, sort_at desc) as r from (
-            select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
-            from lex_match m join items i on i.id = m.id
-            order by rank desc, i.sort_at desc limit ${p.perRanker}) l)`
+            select id, rank, sort_at from (
+              select id, rank, sort_at from lex_first
+              union
+              select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery), i.sort_at from lex_deep d join items i on i.id = d.id) pool
+            order by rank desc, sort_at desc limit ${p.perRanker}) l)`
     : sql`lex as (select null::uuid as id, 0::bigint as r where false)`;
   const dims = p.vector?.values.length ?? 0;
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
@@ -80,7 +99,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
         vec as (
           select id, row_number() over (order by dist) as r from (
             select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')}
-            where vr.dist <= ${p.maxVectorDistance ?? 2} or vr.id in (select id from lex)
+            where vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``}
             limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
   // The sealed content comes back in the same statement (the rankers checked the permission).
