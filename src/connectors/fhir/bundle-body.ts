@@ -63,7 +63,7 @@ function fromNdjson(text: string): Json | undefined {
 }
 
 /**
- * Parses an uploaded body as a FHIR Bundle (or NDJSON of resources, turned into one). Throws
+ * Parses an uploaded body as a FHIR Bundle (or NDJSON or a JSON array of resources, turned into one). Throws
  * 400 `invalid_json` / `invalid_bundle` so a bad file is refused before anything is stored.
  */
 export function parseBundleText(text: string): { bundle: Json; entries: number; converted: boolean } {
@@ -74,6 +74,11 @@ export function parseBundleText(text: string): { bundle: Json; entries: number; 
   } catch {
     body = fromNdjson(text);
     if (!body) throw new InvalidJsonError();
+    converted = true;
+  }
+  // A JSON array of resources (some tools export a record that way) is read as a collection.
+  if (Array.isArray(body) && body.length && body.every((r) => isObj(r) && typeof r.resourceType === 'string')) {
+    body = { resourceType: 'Bundle', type: 'collection', entry: body.map((resource) => ({ resource })) };
     converted = true;
   }
   if (!isObj(body) || body.resourceType !== 'Bundle') {

@@ -66,8 +66,11 @@ describe('POST /api/imports/fhir-bundle whatever the client calls the body', () 
     const ndjson = await post('/api/imports/fhir-bundle', user.token, `${JSON.stringify(obs('nd1'))}\n${JSON.stringify(obs('nd2'))}\n`, 'application/fhir+ndjson');
     expect(ndjson.status).toBe(202);
     expect(ndjson.body.entries).toBe(2);
-    for (const r of [bom, utf16, gz, multipart, ndjson]) expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
-    expect((await items(user.token)).map((i) => i.sourceId).sort()).toEqual(['Observation/bom', 'Observation/form', 'Observation/gz', 'Observation/nd1', 'Observation/nd2', 'Observation/utf16']);
+    const array = await post('/api/imports/fhir-bundle', user.token, JSON.stringify([obs('arr1'), obs('arr2')]), 'application/json');
+    expect(array.status).toBe(202);
+    expect(array.body.entries).toBe(2);
+    for (const r of [bom, utf16, gz, multipart, ndjson, array]) expect((await waitForJob(rt, user.token, r.body.jobId)).status).toBe('succeeded');
+    expect((await items(user.token)).map((i) => i.sourceId).sort()).toEqual(['Observation/arr1', 'Observation/arr2', 'Observation/bom', 'Observation/form', 'Observation/gz', 'Observation/nd1', 'Observation/nd2', 'Observation/utf16']);
   });
 
   it('answers 415 with a reason only when the body is not JSON', async () => {
