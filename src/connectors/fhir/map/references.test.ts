@@ -89,6 +89,14 @@ describe('ResourceIndex', () => {
     expect(summarize(lone, index).effectiveAt).toBe('2015-05-05T10:00:00.000Z');
   });
 
+  it('a Binary shared by several documents is as sensitive as the most sensitive of them', () => {
+    const doc = (id: string, code?: string) => ({ resourceType: 'DocumentReference', id, ...(code ? { meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code }] } } : {}), content: [{ attachment: { url: 'Binary/shared' } }] });
+    const binary = { resourceType: 'Binary', id: 'shared', contentType: 'text/plain', data: 'aGk=' };
+    expect(new ResourceIndex(flatten([doc('a'), doc('b', 'V'), binary])).sensitivity(binary)).toBe('secret');
+    expect(new ResourceIndex(flatten([doc('a'), doc('b', 'R'), binary])).sensitivity(binary)).toBe('private');
+    expect(new ResourceIndex(flatten([doc('a'), binary])).sensitivity(binary)).toBe('normal');
+  });
+
   it('reads Type/id out of references', () => {
     expect(typeAndId('Patient/123')).toBe('Patient/123');
     expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');

@@ -27,7 +27,7 @@ export class ResourceIndex {
   private readonly byTypeId = new Map<string, Json>();
   /** `Type|system|value` of each identifier: Synthea refers to practitioners and organisations conditionally. */
   private readonly byIdentifier = new Map<string, Json>();
-  private readonly docByBinary = new Map<string, Json>();
+  private readonly docsByBinary = new Map<string, Json[]>();
   private readonly inherited = new WeakMap<Json, Sensitivity>();
   private readonly planByGoal = new WeakMap<Json, Json>();
 
@@ -62,7 +62,10 @@ export class ResourceIndex {
         if (!url) continue;
         const target = this.resolve(url, doc);
         const id = target?.resourceType === 'Binary' && typeof target.id === 'string' ? target.id : url.match(/(?:^|\/)Binary\/([A-Za-z0-9._-]+)$/)?.[1];
-        if (id && !this.docByBinary.has(id)) this.docByBinary.set(id, doc);
+        if (!id) continue;
+        const list = this.docsByBinary.get(id);
+        if (!list) this.docsByBinary.set(id, [doc]);
+        else if (!list.includes(doc)) list.push(doc);
       }
     }
   }
@@ -100,21 +103,21 @@ export class ResourceIndex {
 
   /** The DocumentReference whose attachment points at this Binary, if any. */
   documentFor(binaryId: string): Json | undefined {
-    return this.docByBinary.get(binaryId);
+    return this.docsByBinary.get(binaryId)?.[0];
   }
 
   /**
    * The sensitivity an item of this resource must have: its own labels, its Bundle's, and for a
-   * Binary also those of the DocumentReference pointing at it and of its `securityContext`
-   * (a note's text is as sensitive as the document it belongs to).
+   * Binary also those of every DocumentReference pointing at it and of its `securityContext`
+   * (a note's text is as sensitive as the most sensitive document it belongs to).
    */
   sensitivity(r: Json, inherited?: Sensitivity): Sensitivity {
     const own = strongest(sensitivityOf(r), inherited, this.inherited.get(r));
     if (r.resourceType !== 'Binary' || own === 'secret') return own;
-    const doc = typeof r.id === 'string' ? this.documentFor(r.id) : undefined;
+    const docs = typeof r.id === 'string' ? this.docsByBinary.get(r.id) ?? [] : [];
     const ctxRef = isObj(r.securityContext) ? str(r.securityContext.reference) : undefined;
     const context = ctxRef ? this.resolve(ctxRef, r) : undefined;
-    const linked = [doc, context].filter((x): x is Json => x !== undefined && x !== r);
+    const linked = [...docs, context].filter((x): x is Json => x !== undefined && x !== r);
     return strongest(own, ...linked.map((x) => strongest(sensitivityOf(x), this.inherited.get(x))));
   }
 }
