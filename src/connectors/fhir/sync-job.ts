@@ -156,8 +156,10 @@ async function readReferenced(reader: FhirReader, ctx: JobContext, all: Json[], 
     ['Medication', referencedIds(all.filter((r) => String(r.resourceType).startsWith('Medication')), 'Medication', (r) => [r.medicationReference])],
     [
       'Binary',
-      referencedIds(all.filter((r) => r.resourceType === 'DocumentReference'), 'Binary', (r) =>
-        arr(r.content).map((c) => (isObj(c) && isObj(c.attachment) ? { url: c.attachment.url } : undefined)),
+      referencedIds(all.filter((r) => r.resourceType === 'DocumentReference' || r.resourceType === 'DiagnosticReport'), 'Binary', (r) =>
+        r.resourceType === 'DiagnosticReport'
+          ? arr(r.presentedForm).map((a) => (isObj(a) && !a.data ? { url: a.url } : undefined))
+          : arr(r.content).map((c) => (isObj(c) && isObj(c.attachment) ? { url: c.attachment.url } : undefined)),
       ),
     ],
   ];
@@ -171,7 +173,7 @@ async function readReferenced(reader: FhirReader, ctx: JobContext, all: Json[], 
         ctx.warn(`${type}: one referenced resource not read, ${why(e)}`);
       }
     }
-    // Documents ride along so a Binary gets its document's date and title.
-    if (found.length) await store(type, found, type === 'Binary' ? all.filter((r) => r.resourceType === 'DocumentReference') : undefined);
+    // Documents and reports ride along so a Binary gets their date, title and security labels.
+    if (found.length) await store(type, found, type === 'Binary' ? all.filter((r) => r.resourceType === 'DocumentReference' || r.resourceType === 'DiagnosticReport') : undefined);
   }
 }

@@ -97,6 +97,14 @@ describe('ResourceIndex', () => {
     expect(new ResourceIndex(flatten([doc('a'), binary])).sensitivity(binary)).toBe('normal');
   });
 
+  it('a Binary presented by a DiagnosticReport takes its labels, date and name', () => {
+    const report = { resourceType: 'DiagnosticReport', id: 'r', code: { text: 'Psychiatry consult' }, effectiveDateTime: '2021-03-03', meta: { security: [{ code: 'PSY' }] }, presentedForm: [{ contentType: 'text/plain', url: 'Binary/rb' }] };
+    const binary = { resourceType: 'Binary', id: 'rb', contentType: 'text/plain', data: Buffer.from('consult text').toString('base64') };
+    const index = new ResourceIndex(flatten([report, binary]));
+    expect(index.sensitivity(binary)).toBe('secret');
+    expect(summarize(binary, index).title).toBe('Document text: Psychiatry consult, 2021-03-03');
+  });
+
   it('reads Type/id out of references', () => {
     expect(typeAndId('Patient/123')).toBe('Patient/123');
     expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');

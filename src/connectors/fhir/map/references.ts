@@ -38,7 +38,7 @@ export class ResourceIndex {
       if (inherited && inherited !== 'normal') this.inherited.set(r, inherited);
       if (fullUrl) this.byUrl.set(fullUrl, r);
       if (typeof r.resourceType === 'string' && typeof r.id === 'string') this.byTypeId.set(`${r.resourceType}/${r.id}`, r);
-      if (r.resourceType === 'DocumentReference') docs.push(r);
+      if (r.resourceType === 'DocumentReference' || r.resourceType === 'DiagnosticReport') docs.push(r);
       if (r.resourceType === 'CarePlan') plans.push(r);
       if (typeof r.resourceType === 'string' && r.identifier !== undefined) {
         for (const id of arr(r.identifier)) {
@@ -57,8 +57,9 @@ export class ResourceIndex {
       }
     }
     for (const doc of docs) {
-      for (const c of arr(doc.content)) {
-        const url = isObj(c) && isObj(c.attachment) ? str(c.attachment.url) : undefined;
+      const attachments = doc.resourceType === 'DiagnosticReport' ? arr(doc.presentedForm) : arr(doc.content).map((c) => (isObj(c) ? c.attachment : undefined));
+      for (const a of attachments) {
+        const url = isObj(a) ? str(a.url) : undefined;
         if (!url) continue;
         const target = this.resolve(url, doc);
         const id = target?.resourceType === 'Binary' && typeof target.id === 'string' ? target.id : url.match(/(?:^|\/)Binary\/([A-Za-z0-9._-]+)$/)?.[1];
@@ -101,7 +102,7 @@ export class ResourceIndex {
     return this.planByGoal.get(goal);
   }
 
-  /** The DocumentReference whose attachment points at this Binary, if any. */
+  /** The DocumentReference (or DiagnosticReport `presentedForm`) whose attachment points at this Binary, if any. */
   documentFor(binaryId: string): Json | undefined {
     return this.docsByBinary.get(binaryId)?.[0];
   }

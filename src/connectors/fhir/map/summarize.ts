@@ -236,7 +236,7 @@ function describe(r: Json, ctx: SummaryContext): Head {
       return { head: `Document: ${str(r.description) ?? conceptText(r.type) ?? 'untitled'}`, lines };
     case 'Binary': {
       const doc = typeof r.id === 'string' ? ctx.documentFor(r.id) : undefined;
-      const name = doc ? str(doc.description) ?? conceptText(doc.type) : undefined;
+      const name = doc ? str(doc.description) ?? conceptText(doc.type) ?? conceptText(doc.code) : undefined;
       const body = documentText(r);
       if (body) lines.push(body);
       return { head: `Document text: ${name ?? str(r.contentType) ?? 'attachment'}`, lines };
