@@ -122,6 +122,16 @@ export async function publishStaged(trx: Db, userId: string, source: string, imp
   return { published: Number(r.numAffectedRows ?? 0), conflicts: 0 };
 }
 
+/**
+ * Refreshes the planner's statistics of the batches table. The embedded database runs no
+ * autovacuum: after a large staged write the planner would still believe the table small and
+ * join the staged rows to the live ones by nested scans (seconds inside the publishing
+ * transaction instead of milliseconds).
+ */
+export async function analyzeBatches(db: Db): Promise<void> {
+  await sql`analyze wearable_batches`.execute(db);
+}
+
 /** Removes an import's staged rows (a failed or abandoned import). */
 export async function deleteStaged(db: Db, userId: string, source: string, importId: string): Promise<number> {
   const r = await db.deleteFrom('wearable_batches').where('user_id', '=', userId).where('source', '=', stagedSource(importId, source)).executeTakeFirst();

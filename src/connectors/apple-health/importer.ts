@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.ts';
@@ -42,6 +43,8 @@ export interface ImportSummary extends ParseCounts, CommitResult {
   clinicalRecords: number;
   exportDate: string | null;
   seconds: number;
+  /** Seconds per phase: parsing (with the spill), staging, publishing (the one short transaction), daily items. */
+  phases: { parse: number; stage: number; publish: number; items: number };
 }
 
 /**
@@ -135,10 +138,12 @@ export class AppleHealthImporter {
 
       const total = spill.samples;
       o.onProgress?.({ phase: 'committing', done: 0, total, records });
-      const staged = new StagedImport(this.db, this.store, userId, APPLE_HEALTH_SOURCE, importId);
+      const phases = { parse: 0, stage: 0, publish: 0, items: 0 };
+      const staged = new StagedImport(this.db, this.store, userId, APPLE_HEALTH_SOURCE, importId, join(spill.dir, 'daily-items'));
       try {
         let done = 0;
         let last = 0;
+        phases.parse = (performance.now() - started) / 1000;
         await staged.stage(spill.groups(), {
           signal: o.signal,
           onChunk: (n) => {
@@ -150,7 +155,10 @@ export class AppleHealthImporter {
           },
         });
         o.signal?.throwIfAborted();
+        const p0 = performance.now();
+        phases.stage = (p0 - started) / 1000 - phases.parse;
         await staged.publish();
+        phases.publish = (performance.now() - p0) / 1000;
       } catch (e) {
         await staged.discard().catch((err: Error) => this.log.error({ userId, err: err.message }, 'removing the pending rows of a failed import failed'));
         throw e;
@@ -158,7 +166,9 @@ export class AppleHealthImporter {
       o.onProgress?.({ phase: 'committing', done: total, total, records });
       // Published: the import is committed. Its daily items are written now, even if the job is
       // cancelled meanwhile (a stop would leave them to the next import's recovery).
+      const i0 = performance.now();
       await staged.writeItems((d, t) => o.onProgress?.({ phase: 'items', done: d, total: t, records }));
+      phases.items = (performance.now() - i0) / 1000;
       const result = staged.result;
 
       let clinicalRecords = 0;
@@ -185,7 +195,7 @@ export class AppleHealthImporter {
       }
       const seconds = (performance.now() - started) / 1000;
       this.log.info({ userId, records: counts.records, samples: spill.samples, added: result.samplesAdded, days: result.daysChanged, ms: Math.round(seconds * 1000) }, 'apple health import committed');
-      return { ...counts, ...result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: spill.samples, skipped, clinicalRecords, exportDate, seconds };
+      return { ...counts, ...result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: spill.samples, skipped, clinicalRecords, exportDate, seconds, phases };
     } finally {
       spill.dispose();
       exp.close();

@@ -10,7 +10,8 @@ import type { Sample } from './sample.ts';
  * `dispose()`; they hold the same data as the uploaded export sitting beside them.
  */
 export class SampleSpill {
-  private readonly dir: string;
+  /** The private (0700) directory of the spill; removed with everything in it by `dispose()`. */
+  readonly dir: string;
   private readonly fds: number[] = [];
   private readonly buffers: string[][] = [];
   private readonly sizes: number[] = [];

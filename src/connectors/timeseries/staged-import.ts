@@ -1,6 +1,10 @@
+import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
+import type { ImportItem } from '../../vault/items.ts';
 import type { Database } from '../../db/schema.ts';
 import {
+  analyzeBatches,
   deleteItemsMarker,
   deleteStaged,
   getItemsMarker,
@@ -38,27 +42,50 @@ export class StagedImport {
   private readonly changed: BatchKey[] = [];
   private published = false;
 
+  private itemsFd: number | undefined;
+  private analyzedAt = 0;
+
+  /**
+   * @param itemFile where the daily items built while staging wait for publishing (one JSON line
+   *   each, in a private directory the caller removes — they hold the same data as the upload).
+   *   Without it they are rebuilt from the published batches.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly store: TimeSeriesStore,
     readonly userId: string,
     readonly source: string,
     readonly importId: string,
+    private readonly itemFile?: string,
   ) {}
 
   /** Stages the groups; `onChunk(samples)` after each chunk. Checks `signal` between chunks. */
   async stage(groups: Iterable<DayGroup>, o: { signal?: AbortSignal; onChunk?(samples: number): void; valueIsIdentity?: boolean } = {}): Promise<void> {
     const keys = await this.store.keysFor(this.userId, this.db);
-    // Bounded by samples too, so each round trip (and the wait it causes others) stays short.
-    for (const chunk of chunks(groups, 400, ([, s]) => s.length, 5_000)) {
-      o.signal?.throwIfAborted();
-      this.changed.push(...(await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, o.valueIsIdentity ?? true)));
-      o.onChunk?.(chunk.reduce((a, [, s]) => a + s.length, 0));
+    if (this.itemFile && this.itemsFd === undefined) this.itemsFd = openSync(this.itemFile, 'w', 0o600);
+    try {
+      // Bounded by samples too, so each round trip (and the wait it causes others) stays short.
+      for (const chunk of chunks(groups, 400, ([, s]) => s.length, 20_000)) {
+        o.signal?.throwIfAborted();
+        const staged = await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, o.valueIsIdentity ?? true);
+        for (const s of staged) this.changed.push(s.key);
+        // The staged rows grow the table the next chunk's lookups search: keep the planner's picture current.
+        if (this.changed.length - this.analyzedAt >= 2000) {
+          this.analyzedAt = this.changed.length;
+          await analyzeBatches(this.db);
+        }
+        if (this.itemsFd !== undefined && staged.length) writeSync(this.itemsFd, staged.map((s) => JSON.stringify(s.item)).join('\n') + '\n');
+        o.onChunk?.(chunk.reduce((a, [, s]) => a + s.length, 0));
+      }
+    } finally {
+      if (this.itemsFd !== undefined) closeSync(this.itemsFd);
+      this.itemsFd = undefined;
     }
   }
 
   /** The commit point: pending rows become live in one short transaction. */
   async publish(): Promise<void> {
+    if (this.changed.length - this.analyzedAt >= 500) await analyzeBatches(this.db);
     const keys = await this.store.keysFor(this.userId, this.db);
     const marker = keys.encrypt(markerAad(this.source, this.importId), JSON.stringify(this.changed.map((k) => [k.metric, k.day])));
     await this.db.transaction().execute(async (trx) => {
@@ -75,7 +102,25 @@ export class StagedImport {
 
   /** Rewrites the daily items of every changed day, 50 days per short transaction; then drops the marker. */
   async writeItems(onDays?: (done: number, total: number) => void): Promise<void> {
-    await writeItemsOf(this.db, this.store, this.userId, this.source, this.importId, this.changed, this.result, onDays);
+    if (!this.itemFile) return writeItemsOf(this.db, this.store, this.userId, this.source, this.importId, this.changed, this.result, onDays);
+    // The items built while staging, 50 per short transaction, read back line by line (flat memory).
+    let batch: ImportItem[] = [];
+    let done = 0;
+    const flush = async () => {
+      const items = batch;
+      batch = [];
+      await this.db.transaction().execute((trx) => this.store.writeItems(trx, this.userId, items, this.result));
+      done += items.length;
+      onDays?.(done, this.changed.length);
+    };
+    for await (const line of createInterface({ input: createReadStream(this.itemFile), crlfDelay: Infinity })) {
+      if (!line) continue;
+      batch.push(JSON.parse(line) as ImportItem);
+      if (batch.length >= 50) await flush();
+    }
+    if (batch.length) await flush();
+    rmSync(this.itemFile, { force: true });
+    await deleteItemsMarker(this.db, this.userId, this.source, this.importId);
   }
 
   /** Drops this import's pending rows (after a failure before `publish`). */

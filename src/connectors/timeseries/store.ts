@@ -67,12 +67,12 @@ export class TimeSeriesStore {
    * Merges one chunk with the live batches and writes the result as staged rows of `importId`
    * (invisible to every reader). Returns the (metric, day) keys that changed.
    */
-  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: DayGroup[], result: CommitResult, valueIsIdentity = true): Promise<BatchKey[]> {
+  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: DayGroup[], result: CommitResult, valueIsIdentity = true): Promise<{ key: BatchKey; item: ImportItem }[]> {
     const p = await this.prepare(db, keys, source, chunk, result, valueIsIdentity);
     const staged = stagedSource(importId, source);
     const writes = p.writes.map((w) => ({ ...w, source: staged }));
     for (let i = 0; i < writes.length; i += 200) await upsertBatches(db, writes.slice(i, i + 200));
-    return p.changed.map((c) => c.key);
+    return p.changed.map((c) => ({ key: c.key, item: buildDailyItem(source, c.key.metric, c.key.day, c.samples) }));
   }
 
   /** The daily items of the given live days, rebuilt from their stored batches. */

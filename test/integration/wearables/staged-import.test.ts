@@ -56,7 +56,7 @@ describe('staged imports: pending rows are invisible until published in one shor
     const groups = function* () {
       for (let d = 1; d <= 9; d++) {
         if (d === 5) ctl.abort(new Error('stopped'));
-        yield steps(`2023-0${d}-01`, 3000);
+        yield steps(`2023-0${d}-01`, 9000);
       }
     };
     await expect(staged.stage(groups(), { signal: ctl.signal })).rejects.toThrow('stopped');
