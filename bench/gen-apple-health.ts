@@ -82,11 +82,19 @@ export function dayXml(day: number, base = Date.UTC(2016, 0, 1)): string {
   // A run with statistics.
   const ws = stamp(dayMs, 1080);
   const we = stamp(dayMs, 1112);
+  const energy = (280 + rnd() * 50).toFixed(1);
+  const km = (5 + rnd()).toFixed(2);
   out.push(
     ` <Workout workoutActivityType="HKWorkoutActivityTypeRunning" duration="32.1" durationUnit="min" sourceName="Apple Watch" sourceVersion="10.2" device="${WATCH}" creationDate="${we}" startDate="${ws}" endDate="${we}">\n` +
       `  <MetadataEntry key="HKIndoorWorkout" value="0"/>\n  <WorkoutEvent type="HKWorkoutEventTypePause" date="${stamp(dayMs, 1090)}"/>\n  <WorkoutEvent type="HKWorkoutEventTypeResume" date="${stamp(dayMs, 1091)}"/>\n` +
-      `  <WorkoutStatistics type="${Q}ActiveEnergyBurned" startDate="${ws}" endDate="${we}" sum="${(280 + rnd() * 50).toFixed(1)}" unit="kcal"/>\n` +
-      `  <WorkoutStatistics type="${Q}DistanceWalkingRunning" startDate="${ws}" endDate="${we}" sum="${(5 + rnd()).toFixed(2)}" unit="km"/>\n` +
+      // iOS 16+ shape: the activity holds its statistics and the workout repeats them.
+      `  <WorkoutActivity uuid="${day}-1" startDate="${ws}" endDate="${we}" duration="32.1" durationUnit="min">\n` +
+      `   <WorkoutStatistics type="${Q}ActiveEnergyBurned" startDate="${ws}" endDate="${we}" sum="${energy}" unit="kcal"/>\n` +
+      `   <WorkoutStatistics type="${Q}DistanceWalkingRunning" startDate="${ws}" endDate="${we}" sum="${km}" unit="km"/>\n` +
+      `   <WorkoutStatistics type="${Q}HeartRate" startDate="${ws}" endDate="${we}" average="148" minimum="102" maximum="171" unit="count/min"/>\n` +
+      `  </WorkoutActivity>\n` +
+      `  <WorkoutStatistics type="${Q}ActiveEnergyBurned" startDate="${ws}" endDate="${we}" sum="${energy}" unit="kcal"/>\n` +
+      `  <WorkoutStatistics type="${Q}DistanceWalkingRunning" startDate="${ws}" endDate="${we}" sum="${km}" unit="km"/>\n` +
       `  <WorkoutStatistics type="${Q}HeartRate" startDate="${ws}" endDate="${we}" average="148" minimum="102" maximum="171" unit="count/min"/>\n` +
       `  <WorkoutRoute sourceName="Apple Watch" sourceVersion="10.2" creationDate="${we}" startDate="${ws}" endDate="${we}">\n   <FileReference path="/workout-routes/route_${dateOnly}_6.00pm.gpx"/>\n  </WorkoutRoute>\n </Workout>\n`,
   );

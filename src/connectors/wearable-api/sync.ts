@@ -52,6 +52,8 @@ export class WearableSync {
     const result: SyncResult = { from, to: today, windows: 0, samplesAdded: 0, samplesReplaced: 0, itemsInserted: 0, itemsUpdated: 0, requests: 0, rateLimitWaits: 0 };
     const totalDays = Math.round((Date.parse(today) - Date.parse(from)) / 86_400_000) + 1;
     let start = from;
+    // The total is known before the first request: show it at once, not after the first window.
+    o.progress?.(0, totalDays);
     try {
       while (start <= today) {
         const end = minDay(addDays(start, provider.windowDays - 1), today);
