@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { summarize, type SummaryContext } from './summarize.ts';
 
 const none: SummaryContext = { resolve: () => undefined, documentFor: () => undefined };
@@ -211,6 +211,14 @@ describe('dates and summaries of the other types real exports carry', () => {
   });
 
   it('reads a dateTime without an offset as UTC, whatever the server time zone', () => {
+    // Run in a zone far from UTC: in UTC itself a local-time reading would go unnoticed.
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    onTestFinished(() => {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    });
+    expect(new Date('2024-03-02T10:00:00').getTimezoneOffset()).not.toBe(0);
     const s = summarize({ resourceType: 'Observation', id: 'o', code: { text: 'Pulse' }, valueInteger: 60, effectiveDateTime: '2024-03-02T10:00:00' }, none);
     expect(s.effectiveAt).toBe('2024-03-02T10:00:00.000Z');
     expect(summarize({ resourceType: 'Appointment', id: 'a', start: '2024-03-02T23:30:00.5' }, none).effectiveAt).toBe('2024-03-02T23:30:00.500Z');
