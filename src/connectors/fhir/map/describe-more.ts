@@ -26,6 +26,8 @@ export function refName(ref: unknown, ctx: Resolver, from?: Json): string | unde
     str(target.name) ??
     str(target.title) ??
     conceptText(target.code) ??
+    conceptText(target.medicationCodeableConcept) ??
+    conceptText(target.vaccineCode) ??
     arr(target.deviceName).map((d) => (isObj(d) ? str(d.name) : undefined)).find(Boolean) ??
     conceptText(target.type)
   );

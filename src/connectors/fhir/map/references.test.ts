@@ -105,6 +105,12 @@ describe('ResourceIndex', () => {
     expect(summarize(binary, index).title).toBe('Document text: Psychiatry consult, 2021-03-03');
   });
 
+  it('names a pharmacy claim by the medication of its prescription', () => {
+    const index = new ResourceIndex(flatten([{ resourceType: 'Bundle', entry: [{ fullUrl: 'urn:uuid:mr', resource: { resourceType: 'MedicationRequest', id: 'mr', medicationCodeableConcept: { text: 'lisinopril 10 MG Oral Tablet' } } }] }]));
+    const claim = summarize({ resourceType: 'Claim', id: 'c', type: { coding: [{ code: 'pharmacy' }] }, created: '2020-02-02', prescription: { reference: 'urn:uuid:mr' } }, index);
+    expect(claim.title).toBe('Claim (pharmacy): lisinopril 10 MG Oral Tablet, 2020-02-02');
+  });
+
   it('reads Type/id out of references', () => {
     expect(typeAndId('Patient/123')).toBe('Patient/123');
     expect(typeAndId('https://x.org/R4/Patient/abc.1/_history/2')).toBe('Patient/abc.1');
