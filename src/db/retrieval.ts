@@ -54,7 +54,20 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // cut short, the same walks run again with the permission inside them: otherwise years of
   // unshared matching items (daily wearable summaries mentioning "heart") would fill the walks
   // and push every older shared item out of lexical reach. The deep walks cost a permission check
-  // per walked row, so they only run when needed (a one-time filter on the first walks' counts).
+  // per walked row, so they run only when the first walks found fewer readable items than fill a
+  // context (a one-time filter on their counts), and each stops at a few dozen readable items.
+  const deepBelow = Math.min(p.perRanker, p.limit);
+  // A necessary condition for readability, checked on the row before item_permission() (which
+  // still decides): an unexpired own "share", or some unexpired allowing rule that matches the
+  // item. It reads a handful of rules kept in memory instead of a rule lookup per row, so a deep
+  // walk through thousands of unshared items stays cheap. It can only skip items, never admit one.
+  const mayBeReadable = sql`and i.sensitivity <> 'secret' and (
+      (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
+      or exists (select 1 from allow_rules a
+        where (a.source is null or a.source = i.source)
+          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
+          and (a.category is null or a.category = any (i.categories))
+          and (a.tag is null or a.tag = any (i.tags))))`;
   const lexical = p.tsquery
     ? sql`lex_all as materialized (
           select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
@@ -68,16 +81,19 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           order by rank desc, i.sort_at desc),
         lex_first as materialized (
           select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}),
+        allow_rules as materialized (
+          select source, kind, category, tag from sharing_rules
+          where user_id = ${p.userId} and share_with_ai and (expires_at is null or expires_at > now())),
         lex_deep as materialized (
           (select i.id from items i cross join lateral item_permission(i) perm
            where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
-             and (select count(*) from lex_first) < ${p.perRanker} and (select count(*) from lex_any) >= 400
-           order by i.sort_at desc limit 200)
+             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
+           order by i.sort_at desc limit ${p.perRanker})
           union
           (select i.id from items i cross join lateral item_permission(i) perm
            where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
-             and (select count(*) from lex_first) < ${p.perRanker} and (select count(*) from lex_any) >= 400
-           order by i.sort_at desc limit 400)),
+             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
+           order by i.sort_at desc limit ${p.perRanker * 2})),
         lex_match as (select id from lex_ranked union select id from lex_deep),
         lex as (
           select id, row_number() over (order by rank desc, sort_at desc) as r from (

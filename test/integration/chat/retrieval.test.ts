@@ -35,9 +35,18 @@ describe('retrieval', () => {
       effectiveAt: new Date(Date.now() - 2000 * DAY).toISOString(),
       permissions: { shareWithAi: true },
     });
+    // And one shared by a rule rather than its own setting (the deep walk's pre-filter reads rules).
+    await rt.deps.rules.create(u.userId, { tag: 'cardio', shareWithAi: true });
+    const byRule = await rt.deps.items.create(u.userId, {
+      kind: 'note',
+      title: 'Holter summary',
+      text: 'heart rate average 64',
+      tags: ['cardio'],
+      effectiveAt: new Date(Date.now() - 2500 * DAY).toISOString(),
+    });
     const r = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { queryVector: null });
     expect(r.mode).toBe('lexical');
-    expect(r.items.map((i) => i.id)).toEqual([shared.id]);
+    expect(r.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
   });
 
   it('always knows the person’s own name from their Patient record, however many practitioners there are', async () => {
