@@ -89,7 +89,8 @@ function applyFilter<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, f: It
       ? q.where(sql<boolean>`starts_with(i.kind, ${f.kind.slice(0, -1)})`)
       : q.where('i.kind', '=', f.kind)) as QB;
   }
-  if (f.source) q = q.where('i.source', '=', f.source) as QB;
+  // A source names its family too: `fhir-bundle` lists `fhir-bundle:<server>` items (as rules match them).
+  if (f.source) { const source = f.source; q = q.where((eb) => eb.or([eb('i.source', '=', source), eb.fn('starts_with', ['i.source', eb.val(`${source}:`)])])) as QB; }
   if (f.from) q = q.where('i.sort_at', '>=', f.from) as QB;
   if (f.to) q = q.where('i.sort_at', '<', f.to) as QB;
   if (f.sensitivity) q = q.where('i.sensitivity', '=', f.sensitivity) as QB;

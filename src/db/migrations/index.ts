@@ -5,6 +5,7 @@ import * as wearables from './2026-11-22T20-wearables.ts';
 import * as chat from './2026-11-22T30-chat.ts';
 import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 import * as expiryIndexes from './2026-11-28T00-expiry-indexes.ts';
+import * as sourceFamily from './2026-11-28T10-source-family.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T30-chat': chat,
   '2026-11-22T31-retrieval-indexes': retrievalIndexes,
   '2026-11-28T00-expiry-indexes': expiryIndexes,
+  '2026-11-28T10-source-family': sourceFamily,
 };

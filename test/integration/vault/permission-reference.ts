@@ -38,7 +38,7 @@ export function referencePermission(item: RefItem, rules: RefRule[], now: Date):
   const matching = rules.filter(
     (r) =>
       live(r.expiresAt) &&
-      (r.source === null || r.source === item.source) &&
+      (r.source === null || r.source === item.source || item.source.startsWith(`${r.source}:`)) &&
       (r.kind === null || kindMatches(r.kind, item.kind)) &&
       (r.category === null || item.categories.includes(r.category)) &&
       (r.tag === null || item.tags.includes(r.tag)),

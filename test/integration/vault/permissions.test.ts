@@ -11,7 +11,7 @@ afterAll(() => rt?.destroy());
 
 const DAY = 86_400_000;
 const kinds = ['fhir.Observation', 'fhir.Condition', 'note', 'wearable.daily'];
-const sources = ['epic', 'apple-health', 'user'];
+const sources = ['epic', 'apple-health', 'user', 'fhir-bundle', 'fhir-bundle:example.org/fhir'];
 const categories = ['vital-signs', 'laboratory', 'sleep'];
 const tags = ['family', 'cardio', 'work'];
 const expiry = fc.constantFrom<'none' | 'past' | 'future'>('none', 'past', 'future');
@@ -120,6 +120,22 @@ describe('effective permission (SQL item_permission) against the reference imple
     expect((await rt.api('GET', `/api/vault/items/${vital.body.id}`, { token: u.token })).body.effectivePermission.shareWithAi).toBe(false);
     const rules = await rt.api('GET', '/api/vault/rules', { token: u.token });
     expect(rules.body.rules[0].expired).toBe(true);
+  });
+
+  it('a source names its family: fhir-bundle rules and filters cover fhir-bundle:<server> items, not look-alikes', async () => {
+    const u = await rt.signup();
+    const post = (source: string) => rt.api('POST', '/api/vault/items', { token: u.token, body: { kind: 'fhir.Observation', source, title: `from ${source}` } });
+    const plain = (await post('fhir-bundle')).body.id;
+    const server = (await post('fhir-bundle:example.org/fhir')).body.id;
+    const lookalike = (await post('fhir-bundles')).body.id;
+    const listed = await rt.api('GET', '/api/vault/items?source=fhir-bundle', { token: u.token });
+    expect(new Set(listed.body.items.map((i: any) => i.id))).toEqual(new Set([plain, server]));
+    const exact = await rt.api('GET', `/api/vault/items?source=${encodeURIComponent('fhir-bundle:example.org/fhir')}`, { token: u.token });
+    expect(exact.body.items.map((i: any) => i.id)).toEqual([server]);
+    await rt.api('POST', '/api/vault/rules', { token: u.token, body: { source: 'fhir-bundle', shareWithAi: true } });
+    const shared = await rt.api('GET', '/api/vault/items?shared=ai', { token: u.token });
+    expect(new Set(shared.body.items.map((i: any) => i.id))).toEqual(new Set([plain, server]));
+    expect(lookalike).toBeTruthy();
   });
 
   it('refuses a rule that matches everything', async () => {
