@@ -48,7 +48,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const readable = (ref: string) =>
     sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
   // Lexical candidates. First the usual walks: the 200 most recent items matching all the words
-  // and the 400 most recent matching any (the planner serves them from the (user, date) index or
+  // (when there are several; a constant-false filter skips the walk otherwise) and the 400 most
+  // recent matching any (the planner serves them from the (user, date) index or
   // the GIN index), ranked by cover density, the permission checked row by row in rank order
   // until `perRanker` are readable. When that leaves too few readable items although the walk was
   // cut short, the same walks run again with the permission inside them: otherwise years of
@@ -70,7 +71,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           and (a.tag is null or a.tag = any (i.tags))))`;
   const lexical = p.tsquery
     ? sql`lex_all as materialized (
-          select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+          select i.id from items i where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
           order by i.sort_at desc limit 200),
         lex_any as materialized (
           select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
@@ -86,14 +87,14 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           where user_id = ${p.userId} and share_with_ai and (expires_at is null or expires_at > now())),
         lex_deep as materialized (
           (select i.id from items i cross join lateral item_permission(i) perm
-           where i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
+           where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
              and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
-           order by i.sort_at desc limit ${p.perRanker})
+           order by i.sort_at desc limit ${deepBelow})
           union
           (select i.id from items i cross join lateral item_permission(i) perm
            where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
              and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
-           order by i.sort_at desc limit ${p.perRanker * 2})),
+           order by i.sort_at desc limit ${p.perRanker})),
         lex_match as (select id from lex_ranked union select id from lex_deep),
         lex as (
           select id, row_number() over (order by rank desc, sort_at desc) as r from (
