@@ -102,7 +102,11 @@ export function ConnectionsScreen() {
       <h1 tabIndex={-1}>Connections</h1>
       <p class="lead">Bring records into your vault. Imported records stay private until you share them.</p>
       {landed ? <p class="success" role="status">{`${providerName(landed)} is connected. Your records are being imported.`}</p> : null}
-      {failed ? <p class="error" role="alert">{`${providerName(landing.provider)} was not connected: ${connectError(failed)}.`}</p> : null}
+      {failed === 'sync_not_started' ? (
+        <p class="error" role="alert">{`${providerName(landing.provider)} is connected, but its first import could not start. Press Sync now to try again.`}</p>
+      ) : failed ? (
+        <p class="error" role="alert">{`${providerName(landing.provider)} was not connected: ${connectError(failed)}.`}</p>
+      ) : null}
       <Status text={status} />
       <ErrorNote error={error} />
       <h2>Health record and wearable accounts</h2>

@@ -20,6 +20,7 @@ const ERRORS: Record<string, string> = {
   token_exchange_failed: 'the provider did not complete the sign-in',
   unknown_provider: 'this provider is not configured here',
   no_patient: 'the provider did not say whose records to share',
+  connect_failed: 'this server could not save the connection; try again',
 };
 
 /** A person-readable reason for a failed connection, from the callback's error code. */

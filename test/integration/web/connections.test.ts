@@ -139,6 +139,11 @@ describe.skipIf(!run)('web client: connect Epic in Chromium', () => {
     } finally {
       world.as.behaviour.consent = 'approve';
     }
+    // Connected, but the first sync could not be queued: the page says so instead of "not connected".
+    await page.goto(`${world.gateway}/#/connections?error=sync_not_started&provider=epic`);
+    const half = page.getByRole('alert').filter({ hasText: 'first import could not start' });
+    await half.waitFor();
+    expect(await half.textContent()).toMatch(/^Epic.* is connected, but its first import could not start\. Press Sync now/);
     expect(problems).toEqual([]);
     await ctx.close();
   });
