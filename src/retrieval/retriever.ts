@@ -36,7 +36,10 @@ export interface RetrieverOptions {
 export const MIN_VECTOR_SIMILARITY = 0.5;
 
 /** Stemmed words of questions that say nothing about which records matter. */
-const GENERIC = new Set(['record', 'say', 'tell', 'show', 'give', 'know', 'anyth', 'everyth', 'someth', 'pleas', 'want', 'like', 'look', 'find', 'get', 'happen', 'would', 'could', 'can', 'need', 'much', 'mani', 'ok', 'thank', 'current', 'latest', 'recent', 'last', 'valu', 'chang', 'file', 'data', 'inform', 'summari', 'summar', 'explain', 'mean']);
+const GENERIC = new Set(['new', 'hello', 'hi', 'hey', 'bye', 'record', 'say', 'tell', 'show', 'give', 'know', 'anyth', 'everyth', 'someth', 'pleas', 'want', 'like', 'look', 'find', 'get', 'happen', 'would', 'could', 'can', 'need', 'much', 'mani', 'ok', 'thank', 'current', 'latest', 'recent', 'last', 'valu', 'chang', 'file', 'data', 'inform', 'summari', 'summar', 'explain', 'mean']);
+
+/** Courtesy words: dropped from the search, and not a request for an overview either. */
+const COURTESY = new Set(['ok', 'thank', 'pleas', 'hello', 'hi', 'hey', 'bye', 'like', 'want', 'can', 'could', 'would', 'need']);
 
 const IDENTITY_KINDS = ['fhir.Patient', 'fhir.RelatedPerson', 'fhir.Practitioner', 'fhir.PractitionerRole'];
 
@@ -92,10 +95,12 @@ export class Retriever {
       candidates = await repo.hybridSearch(this.db, params);
     }
     let mode: RetrievalResult['mode'] = vector ? 'hybrid' : 'lexical';
-    // The most recent items stand in only for questions that name nothing to search for
-    // ("summarise my records") or ask about a period ("what happened last month?"); a question
-    // whose words and meaning matched nothing ("hello") gets no records.
-    if (!candidates.length && (!tsquery || filter.from || filter.to)) {
+    // The most recent items stand in only for questions that ask for an overview in general
+    // words ("summarise my records", "anything new?") or ask about a period ("what happened last
+    // month?"); a question whose words and meaning matched nothing, or a "hello" or "thanks",
+    // gets no records.
+    const overview = !tsquery && terms.lexemes.some((l) => GENERIC.has(l) && !COURTESY.has(l));
+    if (!candidates.length && (overview || filter.from || filter.to)) {
       candidates = await repo.recentReadable(this.db, { userId, from: filter.from, to: filter.to, limit: Math.min(limit, 12) });
       mode = candidates.length ? 'recent' : 'none';
     } else if (!candidates.length) {

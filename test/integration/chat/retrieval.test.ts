@@ -92,4 +92,17 @@ describe('retrieval', () => {
     const lexical = await ask('knee swim tell');
     expect(lexical.items.map((i) => i.id).sort()).toEqual([swim.id, knee.id].sort());
   });
+
+  it('recent items stand in for an overview question or a period, never for a greeting or thanks', async () => {
+    const u = await rt.signup();
+    const it1 = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Flu shot', text: 'influenza vaccine given', permissions: { shareWithAi: true } });
+    for (const q of ['thanks!', 'ok thank you', 'hello', 'hi there']) {
+      const r = await rt.deps.retriever.retrieve(u.userId, q, { queryVector: null });
+      expect([q, r.mode, r.items.length]).toEqual([q, 'none', 0]);
+    }
+    for (const q of ['Summarize my records', 'anything new?', 'what happened this year?']) {
+      const r = await rt.deps.retriever.retrieve(u.userId, q, { queryVector: null });
+      expect([q, r.mode, r.items.map((i) => i.id)]).toEqual([q, 'recent', [it1.id]]);
+    }
+  });
 });
