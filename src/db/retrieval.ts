@@ -65,7 +65,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const mayBeReadable = sql`and i.sensitivity <> 'secret' and (
       (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
       or exists (select 1 from allow_rules a
-        where (a.source is null or a.source = i.source)
+        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
           and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
           and (a.category is null or a.category = any (i.categories))
           and (a.tag is null or a.tag = any (i.tags))))`;
