@@ -141,15 +141,22 @@ export class JobRunner {
         this.running.set(id, controller);
         void this.execute(id, controller).finally(() => {
           this.running.delete(id);
-          void this.pump();
+          // After stop() the pump takes nothing more, so the last job to end tells the waiters.
+          if (this.stopped) this.notifyIdle();
+          else void this.pump();
         });
       }
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'job queue poll failed');
     } finally {
       this.pumping = false;
-      if (!this.running.size) for (const r of [...this.idle]) (this.idle.delete(r), r());
+      this.notifyIdle();
     }
+  }
+
+  private notifyIdle(): void {
+    if (this.running.size || this.pumping) return;
+    for (const r of [...this.idle]) (this.idle.delete(r), r());
   }
 
   private async execute(id: string, controller: AbortController): Promise<void> {

@@ -123,4 +123,28 @@ describe('jobs', () => {
     expect(ran).toBe(1);
     await runner.stop();
   });
+
+  it('stop() returns once the running jobs have ended on its abort', async () => {
+    const runner = new JobRunner(rt.deps.db, pino({ level: 'silent' }));
+    let aborted = false;
+    let started = false;
+    runner.register('test.waits', {
+      resumable: false,
+      run: (ctx) =>
+        new Promise((_, reject) => {
+          started = true;
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(ctx.signal.reason);
+          });
+        }),
+    });
+    await runner.start();
+    const { jobId } = await runner.enqueue({ type: 'test.waits', userId: u.userId });
+    await waitFor(u.userId, jobId, 'running');
+    while (!started) await new Promise((r) => setTimeout(r, 10));
+    const stopped = await Promise.race([runner.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(stopped).toBe('stopped');
+    expect(aborted).toBe(true);
+  });
 });
