@@ -149,7 +149,7 @@ describeDocker('DockerModelPool recovers without a restart', () => {
     const [stuck] = (await labelled(config.POOL_INSTANCE!)).map((c) => c.Id);
     // Paused: the process neither dies nor answers, so no event says anything.
     await docker.getContainer(stuck).pause();
-    expect(await waitGone(stuck, 10_000)).toBe(true);
+    expect(await waitGone(stuck, 30_000)).toBe(true);
     expect(await metrics.registry.getSingleMetricAsString('model_pool_failures_total')).toMatch(/reason="unresponsive"} 1/);
     await pool.waitUntilWarm(60_000);
     const t0 = Date.now();
