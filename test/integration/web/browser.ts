@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { vi } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 
@@ -122,4 +122,16 @@ export async function newContext(browser: Browser, baseURL: string, viewport = D
   });
   mkdirSync(SHOTS, { recursive: true });
   return { ctx, problems };
+}
+
+/** The password every browser test signs up with. */
+export const PASSWORD = 'a long enough password';
+
+/** Signs up on the sign-up screen and waits for the chat screen. */
+export async function signUp(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/chat');
 }

@@ -1,19 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, SHOTS, browserAvailable, launchBrowser, newContext, startGateway, type LiveGateway } from './browser.ts';
+import { DESKTOP, PHONE, SHOTS, browserAvailable, launchBrowser, newContext, signUp, startGateway, type LiveGateway } from './browser.ts';
 import { startTestModel, type TestModelServer } from '../../helpers/test-model.ts';
 import { PoolSaturatedError, type ModelPool } from '../../../src/pool/model-pool.ts';
 
 const run = browserAvailable();
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough password');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat');
-}
 
 /** Creates a note through the API with the page's own session (cookie + CSRF header). */
 async function note(page: Page, title: string, text: string, share: boolean): Promise<string> {

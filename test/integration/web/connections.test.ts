@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, SHOTS, browserAvailable, ensureWebBuild, launchBrowser, newContext, startGateway, type LiveGateway } from './browser.ts';
+import { DESKTOP, PHONE, SHOTS, browserAvailable, ensureWebBuild, launchBrowser, newContext, signUp, startGateway, type LiveGateway } from './browser.ts';
 // Both connectors' test worlds are part of this tree: the SMART world (oidc-provider + a FHIR
 // server replaying ../shared/fixtures) and the fake Oura (OAuth + API v2 on loopback).
 import { startSmartWorld, type SmartWorld } from '../fhir/support/harness.ts';
@@ -16,14 +16,6 @@ const APPLE_EXPORT = join(APPLE_FIXTURES, 'v3-full-11k-records.xml');
 function fixture(path: string): string {
   if (!existsSync(path)) throw new Error(`test fixture missing: ${path} (../shared/fixtures sits beside the repository)`);
   return path;
-}
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough password');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat');
 }
 
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();

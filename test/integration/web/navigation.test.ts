@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, SHOTS, browserAvailable, launchBrowser, newContext, startGateway, type LiveGateway } from './browser.ts';
+import { DESKTOP, PHONE, SHOTS, browserAvailable, launchBrowser, newContext, PASSWORD, signUp, startGateway, type LiveGateway } from './browser.ts';
 
 const run = browserAvailable();
-const PASSWORD = 'a long enough password';
 
 /** A JSON request with the page's own session (cookie + CSRF header). */
 async function call<T = any>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
@@ -16,14 +15,6 @@ async function call<T = any>(page: Page, method: string, path: string, body?: un
     },
     { method, path, body },
   );
-}
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat');
 }
 
 const focused = (page: Page) => page.evaluate(() => ({ tag: document.activeElement?.tagName ?? '', text: document.activeElement?.textContent?.trim() ?? '', id: document.activeElement?.id ?? '' }));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, SHOTS, browserAvailable, launchBrowser, newContext, startGateway, type LiveGateway } from './browser.ts';
+import { DESKTOP, SHOTS, browserAvailable, launchBrowser, newContext, signUp, startGateway, type LiveGateway } from './browser.ts';
 
 const run = browserAvailable();
 
@@ -18,14 +18,6 @@ async function calls<T = any>(page: Page, list: { method: string; path: string; 
   }, list);
 }
 const call = async <T = any>(page: Page, method: string, path: string, body?: unknown) => (await calls<T>(page, [{ method, path, body }]))[0];
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long enough password');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat');
-}
 
 const fact = (page: Page, name: string) => page.locator('.facts div', { has: page.locator('dt', { hasText: name }) }).locator('dd').textContent();
 
