@@ -56,7 +56,11 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const { keyring, generated } = loadMasterKeyring(config);
   if (generated) log.warn({ dataDir: config.VAULT_DATA_DIR }, 'generated a development master key in the data directory (mode 0600); set VAULT_MASTER_KEY in production');
-  const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.VAULT_DATA_DIR });
+  const database = await connectDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.VAULT_DATA_DIR,
+    onIdleError: (e) => log.warn({ code: (e as { code?: string }).code }, 'an idle database connection was closed by the server; the next query reconnects'),
+  });
   let vector = false;
   try {
     const report = await migrateToLatest(database.db);

@@ -19,6 +19,8 @@ export interface ConnectOptions {
   /** Where PGlite keeps its files; `memory://` keeps nothing on disk (tests). */
   dataDir: string;
   poolSize?: number;
+  /** Told when an idle pooled connection breaks (server restart, admin termination). */
+  onIdleError?: (e: Error) => void;
 }
 
 /**
@@ -36,6 +38,10 @@ function onConnect(pool: pg.Pool): pg.Pool {
 export async function connectDatabase(opts: ConnectOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
     const pool = onConnect(new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 }));
+    // Without a listener, an idle connection the server drops (a restart, a failover, an
+    // administrator's termination) is an uncaught error that ends the process. The pool discards
+    // that connection and the next query opens a new one.
+    pool.on('error', (e) => opts.onIdleError?.(e));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
