@@ -61,30 +61,43 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // A necessary condition for readability, checked on the row before item_permission() (which
   // still decides): an unexpired own "share", or some unexpired allowing rule that matches the
   // item. It reads a handful of rules kept in memory instead of a rule lookup per row, so a deep
-  // walk through thousands of unshared items stays cheap. It can only skip items, never admit one.
-  const mayBeReadable = sql`and i.sensitivity <> 'secret' and (
-      (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
+  // walk through thousands of unshared items stays cheap (the first walk checks it too, before each
+  // permission lookup). It can only skip items, never admit one.
+  const mayBeReadableAs = (a: 'i' | 'ri') => sql.raw(`and ${a}.sensitivity <> 'secret' and (
+      (${a}.share_with_ai and (${a}.expires_at is null or ${a}.expires_at > now()))
       or exists (select 1 from allow_rules a
-        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
-          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
-          and (a.category is null or a.category = any (i.categories))
-          and (a.tag is null or a.tag = any (i.tags))))`;
+        where (a.source is null or a.source = ${a}.source or starts_with(${a}.source, a.source || ':'))
+          and (a.kind is null or a.kind = ${a}.kind or (right(a.kind, 1) = '*' and starts_with(${a}.kind, rtrim(a.kind, '*'))))
+          and (a.category is null or a.category = any (${a}.categories))
+          and (a.tag is null or a.tag = any (${a}.tags))))`);
+  const mayBeReadable = mayBeReadableAs('i');
+  // A short period (two months at most) holds a few thousand items: both rankers then walk it
+  // through the (user, date) index instead of the planner's choice of a GIN bitmap of every
+  // matching item of every user (a common word, tens of thousands of rows) for the words, and of
+  // reading every embedding of the user (or walking the HNSW graph until enough neighbours fall in
+  // the period) for the vector, which finds the nearest of the period's items exactly. Only the
+  // plan changes: the same rows qualify, in the same order.
+  const shortRange = !!p.from && (p.to ?? new Date()).getTime() - p.from.getTime() <= 62 * 86_400_000;
   const lexical = p.tsquery
-    ? sql`lex_all as materialized (
-          select i.id from items i where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
-          order by i.sort_at desc limit 200),
-        lex_any as materialized (
-          select i.id from items i where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
-          order by i.sort_at desc limit 400),
-        lex_ranked as materialized (
-          select i.id, ts_rank_cd(i.search, ${p.tsquery}::tsquery) as rank, i.sort_at
-          from (select id from lex_all union select id from lex_any) m join items i on i.id = m.id
-          order by rank desc, i.sort_at desc),
-        lex_first as materialized (
-          select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}),
-        allow_rules as materialized (
+    ? sql`allow_rules as materialized (
           select source, kind, category, tag from sharing_rules
           where user_id = ${p.userId} and share_with_ai and (expires_at is null or expires_at > now())),
+        lex_all as materialized (
+          select w.id, w.sort_at, ts_rank_cd(w.search, ${p.tsquery}::tsquery) as rank from (
+            select i.id, i.sort_at, i.search from items i where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+            order by i.sort_at desc limit 200) w),
+        lex_any as materialized (
+          select w.id, w.sort_at, ts_rank_cd(w.search, ${p.tsquery}::tsquery) as rank from (
+            select i.id, i.sort_at, i.search from items i where i.user_id = ${p.userId} and ${shortRange ? sql`(i.search @@ ${p.tsquery}::tsquery) is true` : sql`i.search @@ ${p.tsquery}::tsquery`} ${dateFilter}
+            order by i.sort_at desc limit 400) w),
+        lex_ranked as materialized (
+          select id, rank, sort_at from (select id, rank, sort_at from lex_all union select id, rank, sort_at from lex_any) m
+          order by rank desc, sort_at desc),
+        lex_first as materialized (
+          select lr.id, lr.rank, lr.sort_at from lex_ranked lr
+          cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm
+            where ri.id = lr.id and ri.user_id = ${p.userId} ${mayBeReadableAs('ri')} and perm.share_with_ai) ok
+          limit ${p.perRanker}),
         lex_deep as materialized (
           (select i.id from items i cross join lateral item_permission(i) perm
            where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
@@ -108,11 +121,19 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
   const dimSql = sql.raw(String(dims));
   const vectorPart = p.vector
-    ? sql`vec_ranked as materialized (
+    ? sql`vec_ranked as materialized (${shortRange
+        ? sql`
+          select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
+          from items i cross join lateral (
+            select e.item_id, e.embedding from item_embeddings e
+            where e.item_id = i.id and e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} offset 0) e
+          where i.user_id = ${p.userId} ${dateFilter}
+          order by dist limit ${p.perRanker * 2}),`
+        : sql`
           select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
           from item_embeddings e join items i on i.id = e.item_id
           where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} ${dateFilter}
-          order by dist limit ${p.perRanker * 2}),
+          order by dist limit ${p.perRanker * 2}),`}
         vec as (
           select id, row_number() over (order by dist) as r from (
             select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')}
