@@ -61,16 +61,17 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // A necessary condition for readability, checked on the row before item_permission() (which
   // still decides): an unexpired own "share", or some unexpired allowing rule that matches the
   // item. It reads a handful of rules kept in memory instead of a rule lookup per row, so a deep
-  // walk through thousands of unshared items stays cheap (the first walk checks it too, before each
-  // permission lookup). It can only skip items, never admit one.
-  const mayBeReadableAs = (a: 'i' | 'ri') => sql.raw(`and ${a}.sensitivity <> 'secret' and (
-      (${a}.share_with_ai and (${a}.expires_at is null or ${a}.expires_at > now()))
+  // walk through thousands of unshared items stays cheap. The first walks compute it for each walked
+  // row too, and only the rows that pass are ranked (ts_rank_cd is the costly part of those walks)
+  // and checked with item_permission(). It can only skip items, never admit one.
+  const mayBeReadableExpr = sql.raw(`(i.sensitivity <> 'secret' and (
+      (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
       or exists (select 1 from allow_rules a
-        where (a.source is null or a.source = ${a}.source or starts_with(${a}.source, a.source || ':'))
-          and (a.kind is null or a.kind = ${a}.kind or (right(a.kind, 1) = '*' and starts_with(${a}.kind, rtrim(a.kind, '*'))))
-          and (a.category is null or a.category = any (${a}.categories))
-          and (a.tag is null or a.tag = any (${a}.tags))))`);
-  const mayBeReadable = mayBeReadableAs('i');
+        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
+          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
+          and (a.category is null or a.category = any (i.categories))
+          and (a.tag is null or a.tag = any (i.tags)))))`);
+  const mayBeReadable = sql`and ${mayBeReadableExpr}`;
   // A short period (two months at most) holds a few thousand items: both rankers then walk it
   // through the (user, date) index instead of the planner's choice of a GIN bitmap of every
   // matching item of every user (a common word, tens of thousands of rows) for the words, and of
@@ -83,21 +84,21 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           select source, kind, category, tag from sharing_rules
           where user_id = ${p.userId} and share_with_ai and (expires_at is null or expires_at > now())),
         lex_all as materialized (
-          select w.id, w.sort_at, ts_rank_cd(w.search, ${p.tsquery}::tsquery) as rank from (
-            select i.id, i.sort_at, i.search from items i where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
-            order by i.sort_at desc limit 200) w),
+          select i.id, i.sort_at, i.search, ${mayBeReadableExpr} as may from items i
+          where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+          order by i.sort_at desc limit 200),
         lex_any as materialized (
-          select w.id, w.sort_at, ts_rank_cd(w.search, ${p.tsquery}::tsquery) as rank from (
-            select i.id, i.sort_at, i.search from items i where i.user_id = ${p.userId} and ${shortRange ? sql`(i.search @@ ${p.tsquery}::tsquery) is true` : sql`i.search @@ ${p.tsquery}::tsquery`} ${dateFilter}
-            order by i.sort_at desc limit 400) w),
+          select i.id, i.sort_at, i.search, ${mayBeReadableExpr} as may from items i
+          where i.user_id = ${p.userId} and ${shortRange ? sql`(i.search @@ ${p.tsquery}::tsquery) is true` : sql`i.search @@ ${p.tsquery}::tsquery`} ${dateFilter}
+          order by i.sort_at desc limit 400),
         lex_ranked as materialized (
-          select id, rank, sort_at from (select id, rank, sort_at from lex_all union select id, rank, sort_at from lex_any) m
-          order by rank desc, sort_at desc),
+          select m.id, ts_rank_cd(m.search, ${p.tsquery}::tsquery) as rank, m.sort_at from (
+            select id, sort_at, search from lex_all where may
+            union all
+            select id, sort_at, search from lex_any a where may and not exists (select 1 from lex_all b where b.id = a.id)) m
+          order by rank desc, m.sort_at desc),
         lex_first as materialized (
-          select lr.id, lr.rank, lr.sort_at from lex_ranked lr
-          cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm
-            where ri.id = lr.id and ri.user_id = ${p.userId} ${mayBeReadableAs('ri')} and perm.share_with_ai) ok
-          limit ${p.perRanker}),
+          select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}),
         lex_deep as materialized (
           (select i.id from items i cross join lateral item_permission(i) perm
            where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
