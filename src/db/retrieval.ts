@@ -45,8 +45,11 @@ export interface Candidate {
  */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
+  // `offset 0` keeps the check a per-row lookup: pulled up into a join, the planner may instead
+  // compute the permission of every item of the user and join the ranking to it (on a small or
+  // unanalysed table it does), which is slower and loses the ranking's order before the LIMIT.
   const readable = (ref: string) =>
-    sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai) ok`;
+    sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai offset 0) ok`;
   // Lexical candidates. First the usual walks: the 200 most recent items matching all the words
   // (when there are several; a constant-false filter skips the walk otherwise) and the 400 most
   // recent matching any (the planner serves them from the (user, date) index or
