@@ -1,5 +1,6 @@
 import { Client } from 'fhir-kit-client';
 import { abortableSleep } from '../../lib/sleep.ts';
+import { withDeadline } from '../../lib/deadline.ts';
 import type { Json } from './map/datatypes.ts';
 
 /** Supplies bearer tokens: `current` refreshes ahead of expiry, `refresh` forces one after a 401. */
@@ -148,8 +149,7 @@ export class FhirReader {
     for (let attempt = 0; ; attempt++) {
       this.o.signal?.throwIfAborted();
       this.requests++;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
+      const signal = withDeadline(timeoutMs, this.o.signal);
       try {
         const answer = await send({ signal, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
         this.answered++;
@@ -158,7 +158,8 @@ export class FhirReader {
         if (this.o.signal?.aborted) throw this.o.signal.reason;
         const err = e as KitError;
         const status = err.response?.status;
-        const timedOut = status === undefined && timeout.aborted;
+        // The job's own stop was handled above, so an aborted signal here is the request's deadline.
+        const timedOut = status === undefined && signal.aborted;
         if (timedOut) timeouts++;
         if (status !== undefined && !RETRYABLE.has(status)) this.answered++;
         if (status === 401) {

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { abortableSleep } from '../../lib/sleep.ts';
+import { withDeadline } from '../../lib/deadline.ts';
 import { waitFromHeaders } from './retry-after.ts';
 
 export interface ApiClientOptions {
@@ -44,7 +45,7 @@ export class ApiClient {
       let res: Response;
       let text: string;
       const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
-      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+      const signal = withDeadline(timeoutMs, this.opts.signal);
       try {
         res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
         // The body is read under the same deadline: a server that stalls mid-answer is a failed attempt too.

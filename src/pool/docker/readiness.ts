@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ollama } from 'ollama';
 import { fetchModelNames, modelPresent } from '../model-tags.ts';
+import { withDeadline } from '../../lib/deadline.ts';
 
 /** Thrown when a start is abandoned because the pool closed (or dropped the container) meanwhile. */
 export class StartCancelled extends Error {
@@ -9,18 +10,13 @@ export class StartCancelled extends Error {
   }
 }
 
-/** Both signals in one, so every wait of a start also ends the moment the pool closes. */
-function bounded(timeoutMs: number, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([timeout, signal]) : timeout;
-}
 
 /** Polls GET /api/version until the server answers, the deadline passes, or `signal` aborts. */
 export async function waitForOllama(host: string, deadline: number, signal?: AbortSignal): Promise<void> {
   let delay = 20;
   while (!signal?.aborted) {
     try {
-      const res = await fetch(`${host}/api/version`, { signal: bounded(1000, signal) });
+      const res = await fetch(`${host}/api/version`, { signal: withDeadline(1000, signal) });
       if (res.ok) return;
     } catch {
       /* not listening yet (or aborted: the loop condition says which) */
@@ -35,7 +31,7 @@ export async function waitForOllama(host: string, deadline: number, signal?: Abo
 /** True when GET /api/version answers within `timeoutMs` (the idle probe of ready containers). */
 export async function ollamaAnswers(host: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   try {
-    const res = await fetch(`${host}/api/version`, { signal: bounded(timeoutMs, signal) });
+    const res = await fetch(`${host}/api/version`, { signal: withDeadline(timeoutMs, signal) });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -69,7 +65,7 @@ export async function warmUp(
     const names = await fetchModelNames(host, left(), signal);
     const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
     if (!result.chatPresent) return result;
-    const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: bounded(left(), signal) }) });
+    const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: withDeadline(left(), signal) }) });
     const options = { num_ctx: numCtx };
     await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
     await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
