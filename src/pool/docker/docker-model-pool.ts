@@ -11,6 +11,7 @@ import { keepAliveFor, launchModelContainer, prepareEngine } from './launch.ts';
 import { EngineLiveness } from './engine-liveness.ts';
 import { LeaseQueue } from './lease-queue.ts';
 import { ModelEngine } from './model-engine.ts';
+import { Removals } from './removals.ts';
 import { DEFAULT_TIMINGS, type DockerPoolTimings, type PoolConfigView } from './pool-config.ts';
 import { StartBlock } from './start-block.ts';
 import { ollamaAnswers, StartCancelled } from './readiness.ts';
@@ -56,6 +57,7 @@ export class DockerModelPool implements ModelPool {
   private readonly closing = new AbortController();
   private readonly timings: DockerPoolTimings;
   private holdMsAvg = 2000;
+  private readonly removals: Removals;
 
   constructor(private readonly opts: DockerModelPoolOptions) {
     this.instance = opts.config.POOL_INSTANCE ?? 'default';
@@ -70,6 +72,7 @@ export class DockerModelPool implements ModelPool {
       this.log,
       this.timings.eventsRetryMs,
     );
+    this.removals = new Removals((id) => this.engine.remove(id), this.log, () => void this.checkEngine());
     this.liveness = new EngineLiveness(this.engine, { onDown: () => this.onEngineDown(), onUp: () => this.recover(), onTick: () => this.onTick() });
   }
 
@@ -234,7 +237,7 @@ export class DockerModelPool implements ModelPool {
     if (reason === 'failed' || reason === 'died' || reason === 'unresponsive') this.opts.metrics?.failures.inc({ reason });
     else this.opts.metrics?.rotations.inc({ reason });
     this.log.info({ container: slot.name, reason, requests: slot.requests }, 'model container retired');
-    if (slot.containerId) this.track(this.engine.remove(slot.containerId).catch(() => this.checkEngine()));
+    if (slot.containerId) this.track(this.removals.run(slot.containerId));
     this.updateGauge();
     if (thenMaintain) this.maintain();
   }
@@ -294,7 +297,7 @@ export class DockerModelPool implements ModelPool {
       return true;
     } catch (e) {
       if (this.slots.get(name) === slot) this.slots.delete(name);
-      if (slot.containerId) await this.engine.remove(slot.containerId).catch(() => undefined);
+      if (slot.containerId) await this.removals.run(slot.containerId);
       this.updateGauge();
       if (this.closed || e instanceof StartCancelled) return false;
       this.backOffStarts();
@@ -328,6 +331,7 @@ export class DockerModelPool implements ModelPool {
     const checks = idleChecks(this.slots.values(), Date.now(), { maxAgeMs: this.opts.config.POOL_MAX_AGE_S * 1000, idleProbeMs: this.timings.idleProbeMs });
     for (const s of checks.expired) this.retire(s, 'age');
     for (const s of checks.probe) void this.probe(s);
+    if (this.removals.outstanding.length) this.track(this.removals.retry());
     const retry = this.initialized ? this.blocker.retryIfDue(() => this.retryBlocked()) : undefined;
     if (retry) this.track(retry);
     this.maintain();

@@ -75,12 +75,12 @@ export function poolConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export function makePool(config: Config, opts: { docker?: Docker; metrics?: Metrics; timings?: Partial<DockerPoolTimings> } = {}): DockerModelPool {
+export function makePool(config: Config, opts: { docker?: Docker; metrics?: Metrics; timings?: Partial<DockerPoolTimings>; log?: pino.Logger } = {}): DockerModelPool {
   return new DockerModelPool({
     docker: opts.docker ?? docker,
     config,
     timings: opts.timings,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics: new PoolMetrics((opts.metrics ?? new Metrics()).registry),
   });
 }

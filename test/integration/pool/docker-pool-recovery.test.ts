@@ -3,6 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import pino from 'pino';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.ts';
 import type { DockerModelPool } from '../../../src/pool/docker/docker-model-pool.ts';
@@ -143,13 +144,17 @@ describeDocker('DockerModelPool recovers without a restart', () => {
   it('retires an idle container that stops answering before anyone leases it', async () => {
     config = poolConfig({ POOL_MIN_WARM: '1', POOL_MAX_CONTAINERS: '2' });
     const metrics = new Metrics();
-    pool = makePool(config, { metrics, timings: { idleProbeMs: 500, idleProbeTimeoutMs: 500 } });
+    // The pool's own log is kept so a failure says what the pool saw (it has no PHI: test data only).
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line.trim()) });
+    pool = makePool(config, { metrics, log, timings: { idleProbeMs: 500, idleProbeTimeoutMs: 500 } });
     await pool.start();
     await pool.waitUntilWarm(60_000);
     const [stuck] = (await labelled(config.POOL_INSTANCE!)).map((c) => c.Id);
     // Paused: the process neither dies nor answers, so no event says anything.
     await docker.getContainer(stuck).pause();
-    expect(await waitGone(stuck, 30_000)).toBe(true);
+    const gone = await waitGone(stuck, 30_000);
+    expect(gone, `pool log:\n${lines.join('\n')}\nhealth: ${JSON.stringify(await pool.health())}`).toBe(true);
     expect(await metrics.registry.getSingleMetricAsString('model_pool_failures_total')).toMatch(/reason="unresponsive"} 1/);
     await pool.waitUntilWarm(60_000);
     const t0 = Date.now();
