@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { buildRuntime } from '../src/main.ts';
@@ -14,8 +15,9 @@ import { generateExport, parseSize } from './gen-apple-health.ts';
 
 /**
  * Apple Health import, end to end into the embedded database (PGlite on disk): a generated
- * export (default 300 MB; `--size 1g` for the issue's 1 GB case) is parsed, spilled, staged
- * as pending batches in short statements, published in one short transaction, then its daily items written. Targets (issue 6): ≥ 40 MB/s of XML, peak RSS < 300 MB on 1 GB.
+ * export (default 300 MB; `--size 1g` for the issue's 1 GB case) is parsed in a worker thread
+ * while its day groups are staged as pending batches in short statements, published in one
+ * short transaction, then its daily items written. Targets (issue 6): ≥ 40 MB/s of XML, peak RSS < 300 MB on 1 GB.
  *
  *   npm run bench -- apple-health            # 300 MB
  *   npx tsx bench/apple-health.bench.ts --size 1g
@@ -40,24 +42,19 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 try {
   const { user } = await rt.deps.accounts.signup('bench@example.test', 'a long enough password');
   const services = createWearableServices(rt.deps, new KeyService(rt.deps.db, loadMasterKeyring(config).keyring));
-  let parseEnd = 0;
-  let itemsStart = 0;
   const t0 = performance.now();
-  const s = await services.appleHealth.import(file, user.id, {
-    onProgress: (p) => {
-      if (p.phase === 'committing' && !parseEnd) parseEnd = performance.now();
-      if (p.phase === 'items' && !itemsStart) itemsStart = performance.now();
-    },
-  });
+  const elu0 = performance.eventLoopUtilization();
+  const s = await services.appleHealth.import(file, user.id);
+  const elu = performance.eventLoopUtilization(elu0);
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   // Not resourceUsage().maxRSS: it includes the database's first-start initdb, before the import.
   peak = Math.max(peak, process.memoryUsage().rss);
   const mbps = xmlBytes / 1024 ** 2 / seconds;
-  const parseS = (parseEnd - t0) / 1000;
   console.log(`apple-health import: ${(xmlBytes / 1024 ** 2).toFixed(0)} MB XML, ${s.records.toLocaleString('en')} records, ${s.samplesAdded.toLocaleString('en')} samples stored, ${s.itemsInserted} daily items`);
-  const itemsS = itemsStart ? seconds - (itemsStart - t0) / 1000 : 0;
-  console.log(`  parse+spill ${parseS.toFixed(1)} s, commit ${(seconds - parseS).toFixed(1)} s (stage ${s.phases.stage.toFixed(1)} s, publish ${s.phases.publish.toFixed(2)} s, daily items ${itemsS.toFixed(1)} s), total ${seconds.toFixed(1)} s`);
+  const ph = s.phases;
+  console.log(`  parse in the worker, staging meanwhile ${ph.parse.toFixed(1)} s, staging left ${ph.stage.toFixed(1)} s, publish ${ph.publish.toFixed(2)} s, daily items ${ph.items.toFixed(1)} s, total ${seconds.toFixed(1)} s`);
+  console.log(`  main thread  busy ${(elu.active / 1000).toFixed(1)} s of ${seconds.toFixed(1)} s (database, merging, sealing; the XML is parsed in a worker thread)`);
   console.log(`  throughput   ${mbps.toFixed(1)} MB/s   (target ≥ 40 MB/s)  ${mbps >= 40 ? 'MET' : 'MISSED'}`);
   console.log(`  records/s    ${Math.round(s.records / seconds).toLocaleString('en')}`);
   const delta = peak - baseline;

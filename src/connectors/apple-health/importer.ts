@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.ts';
-import { SampleSpill } from '../timeseries/spill.ts';
-import type { Sample } from '../timeseries/sample.ts';
 import type { CommitResult, TimeSeriesStore } from '../timeseries/store.ts';
 import { recoverUnfinishedImports, StagedImport } from '../timeseries/staged-import.ts';
 import { findJob } from '../../db/jobs.ts';
 import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
-import { parseHealthXml, type ParseCounts } from './parse-export.ts';
-import { activitySummaryToSample, recordToSample, typeDisposition, workoutToSample, type TypeDisposition } from './to-samples.ts';
+import type { ParseCounts } from './parse-export.ts';
+import { samplerWarnings } from './export-samples.ts';
+import { parseInWorker } from './parse-in-worker.ts';
 
 export const APPLE_HEALTH_SOURCE = 'apple-health';
 
@@ -43,15 +44,19 @@ export interface ImportSummary extends ParseCounts, CommitResult {
   clinicalRecords: number;
   exportDate: string | null;
   seconds: number;
-  /** Seconds per phase: parsing (with the spill), staging, publishing (the one short transaction), daily items. */
+  /**
+   * Seconds per phase: parsing (the worker's, with the staging of what it sent meanwhile), staging
+   * left once it had parsed everything, publishing (the one short transaction), daily items.
+   */
   phases: { parse: number; stage: number; publish: number; items: number };
 }
 
 /**
- * Imports an Apple Health export (zip or bare XML) for one user. Parsing streams the XML into
- * an on-disk spill, so memory stays flat; only once the whole file has parsed cleanly are the
- * day batches staged as pending rows (short statements, invisible to readers) and published in
- * one short transaction, then the daily items rewritten (see StagedImport). No long transaction:
+ * Imports an Apple Health export (zip or bare XML) for one user. A worker thread parses the
+ * XML in constant memory and sends (metric, day) groups of samples as it finishes them; they
+ * are staged meanwhile as pending rows (short statements, invisible to readers). Only once the
+ * whole file has parsed cleanly are they published in one short transaction, then the daily
+ * items rewritten (see StagedImport). No long transaction:
  * the embedded database has one connection, and other requests keep being answered. A
  * truncated, hostile or non-XML file, or any failure before publishing, leaves the vault
  * exactly as it was.
@@ -91,79 +96,51 @@ export class AppleHealthImporter {
     const started = performance.now();
     await this.recover(userId);
     const exp = await openExport(path, this.opts.zipLimits ?? DEFAULT_ZIP_LIMITS);
-    // ~24 MB of XML per partition keeps a partition's samples well under 100 MB in memory.
     o.onProgress?.({ phase: 'parsing', done: 0, total: exp.xmlBytes, records: 0 });
-    const spill = new SampleSpill(Math.max(1, Math.ceil(exp.xmlBytes / (24 * 1024 * 1024))), this.opts.spillDir);
+    // A private (0700) folder for the daily items waiting for publishing; the prefix lets a restart clean it up.
+    const baseDir = this.opts.spillDir ?? tmpdir();
+    mkdirSync(baseDir, { recursive: true, mode: 0o700 });
+    const workDir = mkdtempSync(join(baseDir, 'cv-spill-'));
     try {
-      let skipped = 0;
-      let exportDate: string | null = null;
+      const phases = { parse: 0, stage: 0, publish: 0, items: 0 };
       let bytes = 0;
       let records = 0;
       let lastReport = 0;
-      const dispositions = new Map<string, { kind: TypeDisposition; n: number }>();
-      const keep = (s: Sample | null): void => {
-        if (s) spill.add(s);
-        else skipped++;
-      };
-      const counts = await parseHealthXml(
-        await exp.openXml(),
-        {
-          record: (a) => {
-            records++;
-            const type = a.type ?? '';
-            let d = dispositions.get(type);
-            if (!d) dispositions.set(type, (d = { kind: typeDisposition(type), n: 0 }));
-            d.n++;
-            if (d.kind !== 'unsupported') keep(recordToSample(a));
-          },
-          workout: (a, stats) => keep(workoutToSample(a, stats)),
-          activitySummary: (a) => keep(activitySummaryToSample(a)),
-          exportDate: (v) => (exportDate = v ?? null),
-        },
-        (n) => {
+      const parse = parseInWorker(await exp.openXml(), APPLE_HEALTH_SOURCE, {
+        signal: o.signal,
+        onChunk: (n, r) => {
           bytes += n;
+          records = r;
           const now = performance.now();
           if (now - lastReport > 200) {
             lastReport = now;
             o.onProgress?.({ phase: 'parsing', done: bytes, total: exp.xmlBytes, records });
           }
         },
-        o.signal,
-      );
-      spill.finish();
-      o.onProgress?.({ phase: 'parsing', done: bytes, total: exp.xmlBytes, records });
-      if (skipped) o.warn?.(`${skipped} element(s) without a readable date or value were skipped.`);
-      for (const w of typeWarnings(dispositions)) o.warn?.(w);
-      if (counts.controlCharsRemoved) o.warn?.(`${counts.controlCharsRemoved} XML-illegal control character(s) were removed.`);
-
-      const total = spill.samples;
-      o.onProgress?.({ phase: 'committing', done: 0, total, records });
-      const phases = { parse: 0, stage: 0, publish: 0, items: 0 };
-      const staged = new StagedImport(this.db, this.store, userId, APPLE_HEALTH_SOURCE, importId, join(spill.dir, 'daily-items'));
+      });
+      const staged = new StagedImport(this.db, this.store, userId, APPLE_HEALTH_SOURCE, importId, join(workDir, 'daily-items'));
+      let parsed: ReturnType<typeof parse.summary> | undefined;
       try {
-        let done = 0;
-        let last = 0;
-        phases.parse = (performance.now() - started) / 1000;
-        await staged.stage(spill.groups(), {
-          signal: o.signal,
-          onChunk: (n) => {
-            done += n;
-            if (done - last >= 5_000 || done === total) {
-              last = done;
-              o.onProgress?.({ phase: 'committing', done, total, records });
-            }
-          },
-        });
+        // The worker parses while the groups it has finished are staged here (pending rows,
+        // invisible until published): a failure anywhere before publishing discards them.
+        await staged.stage(parse.batches, { signal: o.signal });
+        parsed = parse.summary();
+        records = parsed.counts.records;
+        phases.parse = (parsed.at - started) / 1000;
+        phases.stage = (performance.now() - parsed.at) / 1000;
+        o.onProgress?.({ phase: 'parsing', done: exp.xmlBytes, total: exp.xmlBytes, records });
+        for (const w of samplerWarnings(parsed.report, parsed.counts.controlCharsRemoved)) o.warn?.(w);
         o.signal?.throwIfAborted();
         const p0 = performance.now();
-        phases.stage = (p0 - started) / 1000 - phases.parse;
         await staged.publish();
         phases.publish = (performance.now() - p0) / 1000;
       } catch (e) {
+        await parse.stop();
         await staged.discard().catch((err: Error) => this.log.error({ userId, err: err.message }, 'removing the pending rows of a failed import failed'));
         throw e;
       }
-      o.onProgress?.({ phase: 'committing', done: total, total, records });
+      const { counts, report } = parsed;
+      o.onProgress?.({ phase: 'committing', done: report.samples, total: report.samples, records });
       // Published: the import is committed. Its daily items are written now, even if the job is
       // cancelled meanwhile (a stop would leave them to the next import's recovery).
       const i0 = performance.now();
@@ -194,23 +171,11 @@ export class AppleHealthImporter {
         }
       }
       const seconds = (performance.now() - started) / 1000;
-      this.log.info({ userId, records: counts.records, samples: spill.samples, added: result.samplesAdded, days: result.daysChanged, ms: Math.round(seconds * 1000) }, 'apple health import committed');
-      return { ...counts, ...result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: spill.samples, skipped, clinicalRecords, exportDate, seconds, phases };
+      this.log.info({ userId, records: counts.records, samples: report.samples, added: result.samplesAdded, days: result.daysChanged, ms: Math.round(seconds * 1000) }, 'apple health import committed');
+      return { ...counts, ...result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: report.samples, skipped: report.skipped, clinicalRecords, exportDate: report.exportDate, seconds, phases };
     } finally {
-      spill.dispose();
+      rmSync(workDir, { recursive: true, force: true });
       exp.close();
     }
   }
-}
-
-/** One warning per kind: record types kept under their own name, and settings that were skipped (ids and counts only). */
-function typeWarnings(d: Map<string, { kind: TypeDisposition; n: number }>): string[] {
-  const out: string[] = [];
-  const list = (kind: TypeDisposition) => [...d].filter(([, v]) => v.kind === kind).sort((a, b) => b[1].n - a[1].n);
-  const tell = (l: [string, { n: number }][]) => `${l.slice(0, 8).map(([t, v]) => `${t || '(no type)'} ×${v.n}`).join(', ')}${l.length > 8 ? `, and ${l.length - 8} more` : ''}`;
-  const unmapped = list('unmapped');
-  if (unmapped.length) out.push(`${unmapped.reduce((a, [, v]) => a + v.n, 0)} record(s) of ${unmapped.length} HealthKit type(s) this version does not know were kept under their own names and units: ${tell(unmapped)}.`);
-  const unsupported = list('unsupported');
-  if (unsupported.length) out.push(`${unsupported.reduce((a, [, v]) => a + v.n, 0)} record(s) that are settings or goals, not measurements, were skipped: ${tell(unsupported)}.`);
-  return out;
 }

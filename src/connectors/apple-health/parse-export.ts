@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
 import { ExportFormatError } from './errors.ts';
 import { stripIllegalXmlChars } from './xml-clean.ts';
 import { parseExportTime } from './dates.ts';
+import { HealthXmlScanner, type Attrs } from './xml-scan.ts';
 
-export type Attrs = Record<string, string>;
+export type { Attrs } from './xml-scan.ts';
 
 /** What the parser hands over, element by element; nothing is kept beyond the current element. */
 export interface ExportVisitor {
@@ -25,50 +25,84 @@ export interface ParseCounts {
   controlCharsRemoved: number;
 }
 
-/**
- * Streams an Apple Health `export.xml` through saxes in constant memory. saxes does not
- * read the internal DTD (so iOS 16's broken ATTLIST does no harm) and never expands entities
- * a DTD declares: a reference to one is an error, which refuses billion-laughs payloads.
- * Truncated or non-XML input fails with an ExportFormatError.
- */
-export async function parseHealthXml(input: Readable, visitor: ExportVisitor, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<ParseCounts> {
-  const counts: ParseCounts = { records: 0, correlations: 0, correlationChildren: 0, workouts: 0, activitySummaries: 0, controlCharsRemoved: 0 };
-  const parser = new SaxesParser({ xmlns: false, position: false });
-  let failure: Error | undefined;
-  let sawRoot = false;
-  let inCorrelation = false;
-  let workout: { attrs: Attrs; stats: Attrs[]; activityStats: Attrs[]; inActivity: number } | null = null;
+/** Elements whose attributes the import reads; the others are only checked. */
+const WANTED = new Set(['HealthData', 'Record', 'Correlation', 'Workout', 'WorkoutStatistics', 'ActivitySummary', 'ExportDate']);
 
-  parser.on('error', (e) => {
-    failure ??= e;
-  });
-  parser.on('opentag', (node) => {
-    const attrs = node.attributes as Attrs;
-    if (!sawRoot) {
-      sawRoot = true;
-      if (node.name !== 'HealthData') failure ??= new ExportFormatError(`This XML is not an Apple Health export (its root element is <${node.name}>, not <HealthData>).`);
+/**
+ * Reads an Apple Health `export.xml` pushed to it in chunks (`write`, then `end`), in constant
+ * memory, through HealthXmlScanner, which does not read the internal DTD (so iOS 16's broken
+ * ATTLIST does no harm) and never expands entities a DTD declares: a reference to one is an
+ * error, which refuses billion-laughs payloads. Truncated or non-XML input fails with an
+ * ExportFormatError.
+ */
+export class HealthXmlParser {
+  readonly counts: ParseCounts = { records: 0, correlations: 0, correlationChildren: 0, workouts: 0, activitySummaries: 0, controlCharsRemoved: 0 };
+  private readonly scanner: HealthXmlScanner;
+  private readonly decoder = new StringDecoder('utf8');
+  private first = true;
+  private sawRoot = false;
+  private inCorrelation = false;
+  private workout: { attrs: Attrs; stats: Attrs[]; activityStats: Attrs[]; inActivity: number } | null = null;
+
+  constructor(private readonly visitor: ExportVisitor) {
+    this.scanner = new HealthXmlScanner({
+      wants: (name) => WANTED.has(name) || !this.sawRoot,
+      open: (name, attrs) => this.open(name, attrs as Attrs),
+      close: (name) => this.close(name),
+    });
+  }
+
+  write(chunk: Buffer): void {
+    this.feed(this.decoder.write(chunk));
+  }
+
+  end(): ParseCounts {
+    const tail = this.decoder.end();
+    if (tail) this.feed(tail);
+    if (this.first) throw new ExportFormatError('The export is empty.');
+    this.scanner.end();
+    if (!this.sawRoot) throw new ExportFormatError('The file holds no XML element, so it cannot be an Apple Health export.');
+    return this.counts;
+  }
+
+  private feed(text: string): void {
+    if (this.first) {
+      this.first = false;
+      text = text.replace(/^\uFEFF/, '');
+      if (!/^\s*</.test(text.slice(0, 1024))) throw new ExportFormatError('The file is neither a zip archive nor an XML document, so it cannot be an Apple Health export.');
+    }
+    const clean = stripIllegalXmlChars(text);
+    this.counts.controlCharsRemoved += clean.removed;
+    this.scanner.write(clean.text);
+  }
+
+  private open(name: string, attrs: Attrs): void {
+    const { counts, visitor } = this;
+    if (!this.sawRoot) {
+      this.sawRoot = true;
+      if (name !== 'HealthData') throw new ExportFormatError(`This XML is not an Apple Health export (its root element is <${name}>, not <HealthData>).`);
       return;
     }
-    switch (node.name) {
+    switch (name) {
       case 'Record':
         counts.records++;
-        if (inCorrelation) counts.correlationChildren++;
-        visitor.record(attrs, inCorrelation);
+        if (this.inCorrelation) counts.correlationChildren++;
+        visitor.record(attrs, this.inCorrelation);
         break;
       case 'Correlation':
         counts.correlations++;
-        inCorrelation = true;
+        this.inCorrelation = true;
         visitor.correlation?.(attrs);
         break;
       case 'Workout':
-        workout = { attrs, stats: [], activityStats: [], inActivity: 0 };
+        this.workout = { attrs, stats: [], activityStats: [], inActivity: 0 };
         break;
       case 'WorkoutActivity':
-        if (workout) workout.inActivity++;
+        if (this.workout) this.workout.inActivity++;
         break;
       case 'WorkoutStatistics':
         // iOS 16+ repeats each activity's statistics at workout level: keep them apart, count once.
-        if (workout) (workout.inActivity ? workout.activityStats : workout.stats).push(attrs);
+        if (this.workout) (this.workout.inActivity ? this.workout.activityStats : this.workout.stats).push(attrs);
         break;
       case 'ActivitySummary':
         counts.activitySummaries++;
@@ -78,43 +112,30 @@ export async function parseHealthXml(input: Readable, visitor: ExportVisitor, on
         visitor.exportDate?.(attrs.value);
         break;
     }
-  });
-  parser.on('closetag', (node) => {
-    if (node.name === 'Correlation') inCorrelation = false;
-    else if (node.name === 'WorkoutActivity' && workout && workout.inActivity) workout.inActivity--;
-    else if (node.name === 'Workout' && workout) {
-      counts.workouts++;
-      visitor.workout(workout.attrs, workoutStatistics(workout.stats, workout.activityStats));
-      workout = null;
-    }
-  });
+  }
 
-  const decoder = new StringDecoder('utf8');
-  let first = true;
-  const feed = (text: string) => {
-    if (first) {
-      first = false;
-      text = text.replace(/^\uFEFF/, '');
-      if (!/^\s*</.test(text.slice(0, 1024))) throw new ExportFormatError('The file is neither a zip archive nor an XML document, so it cannot be an Apple Health export.');
+  private close(name: string): void {
+    const w = this.workout;
+    if (name === 'Correlation') this.inCorrelation = false;
+    else if (name === 'WorkoutActivity' && w && w.inActivity) w.inActivity--;
+    else if (name === 'Workout' && w) {
+      this.counts.workouts++;
+      this.visitor.workout(w.attrs, workoutStatistics(w.stats, w.activityStats));
+      this.workout = null;
     }
-    const clean = stripIllegalXmlChars(text);
-    counts.controlCharsRemoved += clean.removed;
-    parser.write(clean.text);
-    if (failure) throw explain(failure);
-  };
+  }
+}
+
+/** Streams an export through HealthXmlParser; `onBytes` after each chunk, `signal` checked between chunks. */
+export async function parseHealthXml(input: Readable, visitor: ExportVisitor, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<ParseCounts> {
+  const parser = new HealthXmlParser(visitor);
   for await (const chunk of input) {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('import cancelled');
     const buf = chunk as Buffer;
     onBytes?.(buf.length);
-    feed(decoder.write(buf));
+    parser.write(buf);
   }
-  const tail = decoder.end();
-  if (tail) feed(tail);
-  if (first) throw new ExportFormatError('The export is empty.');
-  parser.close();
-  if (failure) throw explain(failure);
-  if (!sawRoot) throw new ExportFormatError('The file holds no XML element, so it cannot be an Apple Health export.');
-  return counts;
+  return parser.end();
 }
 
 /**
@@ -155,17 +176,4 @@ export function workoutStatistics(own: Attrs[], inActivities: Attrs[]): Attrs[] 
     out.set(type, merged);
   }
   return [...out.values()];
-}
-
-/** saxes messages name the position but never echo element content; map them to what a person can act on. */
-function explain(e: Error): Error {
-  if (e instanceof ExportFormatError) return e;
-  const m = e.message;
-  if (/unclosed tag|unexpected end|document must contain a root|not well-formed.*end/i.test(m)) {
-    return new ExportFormatError('The export ends before its XML is complete: the file is truncated (export again from the Health app, or re-download it).');
-  }
-  if (/undefined entity|entity/i.test(m)) {
-    return new ExportFormatError('The export uses DTD entities, which are refused (an Apple Health export never needs them).');
-  }
-  return new ExportFormatError(`The export is not well-formed XML (${m.replace(/\s+/g, ' ').slice(0, 160)}).`);
 }

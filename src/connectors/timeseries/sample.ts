@@ -1,3 +1,5 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
 /**
  * One wearable measurement, normalized: the same shape for Apple Health records, workouts and
  * live API answers. Times are epoch milliseconds plus the offset the device recorded, so a
@@ -56,6 +58,26 @@ export function packSamples(samples: Sample[]): string {
   const rows = samples.map((x): PackedBatch['s'][number] => [x.start, x.end - x.start, idx(x.tz), x.value, idx(x.component), idx(x.sourceName), idx(x.device), idx(x.unit), x.detail ?? 0]);
   const batch: PackedBatch = { v: 2, d: [...dict.keys()], s: rows };
   return JSON.stringify(batch);
+}
+
+/** First byte of a compressed batch; a plain JSON batch (older rows) starts with `{`. */
+const DEFLATED = 0x01;
+
+/**
+ * The stored (pre-encryption) form of a packed batch: deflated, which makes it 4–5× smaller, so
+ * the database writes and reads (and logs) that much less. Compression runs before sealing.
+ */
+export function encodeBatch(packed: string): Buffer {
+  const z = deflateRawSync(packed, { level: 1 });
+  const out = Buffer.allocUnsafe(z.length + 1);
+  out[0] = DEFLATED;
+  z.copy(out, 1);
+  return out;
+}
+
+/** The packed JSON of a stored batch, compressed or (rows written before compression) not. */
+export function decodeBatch(stored: Buffer): string {
+  return (stored[0] === DEFLATED ? inflateRawSync(stored.subarray(1)) : stored).toString('utf8');
 }
 
 export function unpackSamples(metric: string, day: string, json: string): Sample[] {

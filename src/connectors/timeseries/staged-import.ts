@@ -14,6 +14,7 @@ import {
   type BatchKey,
 } from '../../db/wearables.ts';
 import { chunks, emptyResult, type CommitResult, type DayGroup, type TimeSeriesStore } from './store.ts';
+import { packGroup, type PackedGroup } from './packed-group.ts';
 
 export class ImportConflictError extends Error {
   constructor() {
@@ -44,6 +45,10 @@ export class StagedImport {
 
   private itemsFd: number | undefined;
   private analyzedAt = 0;
+  /** Keys (`metric\0day`) staged so far, and the item file's line of each key's latest item. */
+  private readonly stagedKeys = new Set<string>();
+  private readonly itemLines = new Map<string, number>();
+  private itemCount = 0;
 
   /**
    * @param itemFile where the daily items built while staging wait for publishing (one JSON line
@@ -59,23 +64,32 @@ export class StagedImport {
     private readonly itemFile?: string,
   ) {}
 
-  /** Stages the groups; `onChunk(samples)` after each chunk. Checks `signal` between chunks. */
-  async stage(groups: Iterable<DayGroup>, o: { signal?: AbortSignal; onChunk?(samples: number): void; valueIsIdentity?: boolean } = {}): Promise<void> {
+  /**
+   * Stages the groups: day groups, or batches of them as they arrive (a day may come in several
+   * parts: later parts merge with what this import staged). `onChunk(samples)` after each chunk;
+   * `signal` is checked between chunks.
+   */
+  async stage(groups: Iterable<DayGroup> | AsyncIterable<PackedGroup[]>, o: { signal?: AbortSignal; onChunk?(samples: number): void; valueIsIdentity?: boolean } = {}): Promise<void> {
     const keys = await this.store.keysFor(this.userId, this.db);
+    const valueIsIdentity = o.valueIsIdentity ?? true;
     if (this.itemFile && this.itemsFd === undefined) this.itemsFd = openSync(this.itemFile, 'w', 0o600);
     try {
-      // Bounded by samples too, so each round trip (and the wait it causes others) stays short.
-      for (const chunk of chunks(groups, 400, ([, s]) => s.length, 20_000)) {
+      for await (const chunk of chunksOf(groups, (g) => packGroup(this.source, g[0].metric, g[0].day, g[1], valueIsIdentity))) {
         o.signal?.throwIfAborted();
-        const staged = await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, o.valueIsIdentity ?? true);
-        for (const s of staged) this.changed.push(s.key);
+        const staged = await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, valueIsIdentity, this.stagedKeys);
+        for (const s of staged) {
+          const k = `${s.key.metric}\u0000${s.key.day}`;
+          if (!this.stagedKeys.has(k)) (this.stagedKeys.add(k), this.changed.push(s.key));
+          // A day staged again has a newer item: the earlier line is skipped when writing.
+          this.itemLines.set(k, this.itemCount++);
+        }
         // The staged rows grow the table the next chunk's lookups search: keep the planner's picture current.
         if (this.changed.length - this.analyzedAt >= 2000) {
           this.analyzedAt = this.changed.length;
           await analyzeBatches(this.db);
         }
-        if (this.itemsFd !== undefined && staged.length) writeSync(this.itemsFd, staged.map((s) => JSON.stringify(s.item)).join('\n') + '\n');
-        o.onChunk?.(chunk.reduce((a, [, s]) => a + s.length, 0));
+        if (this.itemsFd !== undefined && staged.length) writeSync(this.itemsFd, staged.map((s) => s.item).join('\n') + '\n');
+        o.onChunk?.(chunk.reduce((a, g) => a + g.count, 0));
       }
     } finally {
       if (this.itemsFd !== undefined) closeSync(this.itemsFd);
@@ -106,6 +120,8 @@ export class StagedImport {
     // The items built while staging, 50 per short transaction, read back line by line (flat memory).
     let batch: ImportItem[] = [];
     let done = 0;
+    const latest = new Set(this.itemLines.values());
+    let line = -1;
     const flush = async () => {
       const items = batch;
       batch = [];
@@ -113,10 +129,11 @@ export class StagedImport {
       done += items.length;
       onDays?.(done, this.changed.length);
     };
-    for await (const line of createInterface({ input: createReadStream(this.itemFile), crlfDelay: Infinity })) {
-      if (!line) continue;
-      batch.push(JSON.parse(line) as ImportItem);
-      if (batch.length >= 50) await flush();
+    for await (const text of createInterface({ input: createReadStream(this.itemFile), crlfDelay: Infinity })) {
+      if (!text) continue;
+      if (!latest.has(++line)) continue;
+      batch.push(JSON.parse(text) as ImportItem);
+      if (batch.length >= 400) await flush();
     }
     if (batch.length) await flush();
     rmSync(this.itemFile, { force: true });
@@ -148,6 +165,16 @@ async function writeItemsOf(
     onDays?.(done, days.length);
   }
   await deleteItemsMarker(db, userId, source, importId);
+}
+
+/** Chunks of at most 400 groups or 20,000 samples, so each round trip (and the wait it causes others) stays short. */
+async function* chunksOf(groups: Iterable<DayGroup> | AsyncIterable<PackedGroup[]>, pack: (g: DayGroup) => PackedGroup): AsyncGenerator<PackedGroup[]> {
+  const weight = (g: PackedGroup) => g.count;
+  if (!(Symbol.asyncIterator in groups)) {
+    for (const chunk of chunks(groups, 400, ([, s]) => s.length, 20_000)) yield chunk.map(pack);
+    return;
+  }
+  for await (const batch of groups) yield* chunks(batch, 400, weight, 20_000);
 }
 
 /**

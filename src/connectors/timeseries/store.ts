@@ -5,7 +5,8 @@ import type { ItemService, ImportItem } from '../../vault/items.ts';
 import type { KeyService } from '../../vault/keys.ts';
 import { buildDailyItem } from './daily.ts';
 import { metricDef } from './metrics.ts';
-import { mergeSamples, packSamples, unpackSamples, type Sample } from './sample.ts';
+import { decodeBatch, encodeBatch, mergeSamples, packSamples, unpackSamples, type Sample } from './sample.ts';
+import { span, type PackedGroup } from './packed-group.ts';
 
 export interface CommitResult {
   /** Samples not stored before. */
@@ -65,14 +66,62 @@ export class TimeSeriesStore {
 
   /**
    * Merges one chunk with the live batches and writes the result as staged rows of `importId`
-   * (invisible to every reader). Returns the (metric, day) keys that changed.
+   * (invisible to every reader). Returns the (metric, day) keys that changed, with their daily
+   * item (JSON). `again` lists the keys (`metric\0day`) this import already staged: those merge
+   * with their staged row instead (an export's day may arrive in several parts) and are not
+   * counted as changed days twice. A group with nothing stored for its day is written as packed.
    */
-  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: DayGroup[], result: CommitResult, valueIsIdentity = true): Promise<{ key: BatchKey; item: ImportItem }[]> {
-    const p = await this.prepare(db, keys, source, chunk, result, valueIsIdentity);
+  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: PackedGroup[], result: CommitResult, valueIsIdentity = true, again?: ReadonlySet<string>): Promise<{ key: BatchKey; item: string }[]> {
     const staged = stagedSource(importId, source);
-    const writes = p.writes.map((w) => ({ ...w, source: staged }));
+    const seen = (g: BatchKey) => !!again?.has(`${g.metric}\u0000${g.day}`);
+    const old = await this.existing(db, keys.userId, source, chunk.filter((g) => !seen(g)), staged, chunk.filter(seen));
+    const writes: BatchWrite[] = [];
+    const changed: { key: BatchKey; item: string }[] = [];
+    for (const g of chunk) {
+      const row = old.get(`${g.metric}\u0000${g.day}`);
+      const key = { metric: g.metric, day: g.day };
+      if (!row) {
+        result.daysChanged++;
+        result.samplesAdded += g.count;
+        result.samplesReplaced += g.replaced;
+        const w = { userId: keys.userId, source: staged, metric: g.metric, day: g.day, unit: g.unit, sampleCount: g.count, firstAt: new Date(g.firstAt), lastAt: new Date(g.lastAt) };
+        writes.push({ ...w, samplesEnc: keys.encrypt(batchAad(source, g.metric, g.day), asBuffer(g.packed)), basedOn: NO_BASE });
+        changed.push({ key, item: g.item });
+        continue;
+      }
+      const { samples, added, replaced } = mergeSamples(this.open(keys, source, row), unpackSamples(g.metric, g.day, decodeBatch(asBuffer(g.packed))), valueIsIdentity);
+      if (!added && !replaced) continue;
+      if (!seen(g)) result.daysChanged++;
+      result.samplesAdded += added;
+      result.samplesReplaced += replaced + g.replaced;
+      writes.push({ ...this.write(keys, source, g.metric, g.day, samples, row), source: staged });
+      changed.push({ key, item: JSON.stringify(buildDailyItem(source, g.metric, g.day, samples)) });
+    }
     for (let i = 0; i < writes.length; i += 200) await upsertBatches(db, writes.slice(i, i + 200));
-    return p.changed.map((c) => ({ key: c.key, item: buildDailyItem(source, c.key.metric, c.key.day, c.samples) }));
+    return changed;
+  }
+
+  /** Stored batches by `metric\0day`: live ones of `live`, and this import's staged ones of `again`. */
+  private async existing(db: Db, userId: string, source: string, live: BatchKey[], staged: string, again: BatchKey[]) {
+    const rows = [...(await findBatches(db, userId, source, live.map(({ metric, day }) => ({ metric, day })))), ...(again.length ? await findBatches(db, userId, staged, again.map(({ metric, day }) => ({ metric, day }))) : [])];
+    return new Map(rows.map((r) => [`${r.metric}\u0000${r.day}`, r]));
+  }
+
+  /** The sealed batch of a day's samples; `row` is the stored batch they were merged from (its updated_at is the base). */
+  private write(keys: UserKeys, source: string, metric: string, day: string, samples: Sample[], row?: { updated_at: Date }): BatchWrite {
+    const { firstAt, lastAt } = span(samples);
+    return {
+      userId: keys.userId,
+      source,
+      metric,
+      day,
+      unit: metricDef(metric, samples[0].unit).unit,
+      sampleCount: samples.length,
+      firstAt: new Date(firstAt),
+      lastAt: new Date(lastAt),
+      samplesEnc: keys.encrypt(batchAad(source, metric, day), encodeBatch(packSamples(samples))),
+      basedOn: row ? new Date(row.updated_at) : NO_BASE,
+    };
   }
 
   /** The daily items of the given live days, rebuilt from their stored batches. */
@@ -101,31 +150,14 @@ export class TimeSeriesStore {
       result.samplesAdded += added;
       result.samplesReplaced += replaced;
       result.daysChanged++;
-      let firstAt = Infinity;
-      let lastAt = -Infinity;
-      for (const s of samples) {
-        if (s.start < firstAt) firstAt = s.start;
-        if (s.end > lastAt) lastAt = s.end;
-      }
-      out.writes.push({
-        userId: keys.userId,
-        source,
-        metric,
-        day,
-        unit: metricDef(metric, samples[0].unit).unit,
-        sampleCount: samples.length,
-        firstAt: new Date(firstAt),
-        lastAt: new Date(lastAt),
-        samplesEnc: keys.encrypt(batchAad(source, metric, day), packSamples(samples)),
-        basedOn: row ? new Date(row.updated_at) : NO_BASE,
-      });
+      out.writes.push(this.write(keys, source, metric, day, samples, row));
       out.changed.push({ key: { metric, day }, samples });
     }
     return out;
   }
 
   private open(keys: UserKeys, source: string, r: { metric: string; day: string; samples_enc: Buffer }): Sample[] {
-    return unpackSamples(r.metric, r.day, keys.decrypt(batchAad(source, r.metric, r.day), r.samples_enc).toString('utf8'));
+    return unpackSamples(r.metric, r.day, decodeBatch(keys.decrypt(batchAad(source, r.metric, r.day), r.samples_enc)));
   }
 
   /** Decrypted samples of one metric (tests and the API's raw-series reads). */
@@ -134,6 +166,9 @@ export class TimeSeriesStore {
     return rows.flatMap((r) => this.open(keys, source, { metric, ...r }));
   }
 }
+
+/** A Buffer view of bytes (a worker's Buffer arrives as a plain Uint8Array). */
+const asBuffer = (u: Uint8Array) => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 export function emptyResult(): CommitResult {
   return { samplesAdded: 0, samplesReplaced: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };

@@ -80,13 +80,15 @@ describe('a large Apple Health import through HTTP', () => {
     expect(running.every((p) => p.total !== null && p.total > 0)).toBe(true);
     for (let i = 1; i < running.length; i++) if (running[i].unit === running[i - 1].unit) expect(running[i].done).toBeGreaterThanOrEqual(running[i - 1].done);
 
-    // The commit took seconds; no answer waited for it: the slowest is a small part of it.
-    const commitStart = polls.find((p) => p.unit === 'samples')!.at;
-    const commitMs = polls[polls.length - 1].at - commitStart;
+    // The database is written for seconds (batches are staged while the worker thread parses,
+    // then published and the daily items written); no answer waited for all of it: the slowest
+    // is a small part of it.
+    const writeStart = running[0].at;
+    const writeMs = polls[polls.length - 1].at - writeStart;
     const slowest = Math.max(...polls.map((p) => p.ms), ...probes);
-    console.log(`commit ${Math.round(commitMs)} ms, slowest answer ${Math.round(slowest)} ms, ${polls.length} polls`);
-    expect(commitMs).toBeGreaterThan(1000);
-    expect(slowest).toBeLessThan(Math.min(3000, commitMs / 3));
+    console.log(`import ${Math.round(writeMs)} ms, slowest answer ${Math.round(slowest)} ms, ${polls.length} polls`);
+    expect(writeMs).toBeGreaterThan(1000);
+    expect(slowest).toBeLessThan(Math.min(3000, writeMs / 3));
 
     expect((await storedSamples(rt, userId)).samples).toBeGreaterThan(gen.records / 2);
     expect(await itemCount(rt, userId)).toBeGreaterThan(gen.days);

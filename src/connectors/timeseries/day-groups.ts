@@ -1,0 +1,57 @@
+import type { Sample } from './sample.ts';
+import type { DayGroup } from './store.ts';
+
+interface Open {
+  metric: string;
+  day: string;
+  samples: Sample[];
+  /** Sequence number of the last sample added. */
+  touched: number;
+}
+
+/**
+ * Gathers a stream of samples into (metric, day) groups in bounded memory. Once `limit`
+ * samples are held, the groups no sample reached lately are handed to `flush` (in an export,
+ * ordered by type and time, those days are complete); if that frees too little (an export in
+ * no order), everything goes. A group handed over may get more samples later: the receiver
+ * merges them (see StagedImport), so the result is the same in any order, only slower.
+ */
+export class DayGrouper {
+  private readonly open = new Map<string, Open>();
+  private held = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly flush: (groups: DayGroup[]) => void,
+    private readonly limit = 10_000,
+  ) {}
+
+  add(s: Sample): void {
+    const k = `${s.metric}\u0000${s.day}`;
+    let g = this.open.get(k);
+    if (!g) this.open.set(k, (g = { metric: s.metric, day: s.day, samples: [], touched: 0 }));
+    g.samples.push(s);
+    g.touched = ++this.seq;
+    if (++this.held >= this.limit) this.release(this.seq - this.limit / 2);
+  }
+
+  /** Hands over every group still held (at the end of the input). */
+  end(): void {
+    this.release(Infinity);
+  }
+
+  /** Hands over the groups last touched before `before`, or all of them when that frees under a quarter. */
+  private release(before: number): void {
+    let freed = 0;
+    for (const g of this.open.values()) if (g.touched < before) freed += g.samples.length;
+    const all = freed < this.limit / 4;
+    const out: DayGroup[] = [];
+    for (const [k, g] of this.open) {
+      if (!all && g.touched >= before) continue;
+      out.push([{ metric: g.metric, day: g.day }, g.samples]);
+      this.held -= g.samples.length;
+      this.open.delete(k);
+    }
+    if (out.length) this.flush(out);
+  }
+}
