@@ -21,6 +21,13 @@ export class StatsKeeper {
     this.running.add(table);
     try {
       await sql`analyze ${sql.table(table)}`.execute(db);
+      // New words wait in the GIN index's pending list until a vacuum (which PGlite never runs
+      // on its own) or until the list reaches 4 MB, and every word search reads that list in
+      // full meanwhile: merge it into the index now, while the writer pays for it. In its own
+      // subtransaction: a role that may not maintain the index leaves the caller's work intact.
+      if (table === 'items') {
+        await sql`do $$ begin perform gin_clean_pending_list('items_search_idx'::regclass); exception when others then null; end $$`.execute(db);
+      }
     } finally {
       this.running.delete(table);
     }

@@ -45,11 +45,11 @@ export interface Candidate {
  */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
   const dateFilter = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
-  // `offset 0` keeps the check a per-row lookup: pulled up into a join, the planner may instead
-  // compute the permission of every item of the user and join the ranking to it (on a small or
-  // unanalysed table it does), which is slower and loses the ranking's order before the LIMIT.
-  const readable = (ref: string) =>
-    sql`cross join lateral (select 1 from items ri cross join lateral item_permission(ri) perm where ri.id = ${sql.ref(ref)} and ri.user_id = ${p.userId} and perm.share_with_ai offset 0) ok`;
+  // The row-by-row permission check: ai_readable() asks item_permission() (the one definition)
+  // through a PL/pgSQL function, so its plan is made once per connection and the walks stay in
+  // rank order (a CTE scan filtered by it, cut by the LIMIT) instead of the planner inlining and
+  // planning the permission's body again at each use on every question.
+  const readable = (ref: string) => sql`ai_readable(${sql.ref(ref)}, ${p.userId})`;
   // Lexical candidates. First the usual walks: the 200 most recent items matching all the words
   // (when there are several; a constant-false filter skips the walk otherwise) and the 400 most
   // recent matching any (the planner serves them from the (user, date) index or
@@ -101,16 +101,16 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
             select id, sort_at, search from lex_any a where may and not exists (select 1 from lex_all b where b.id = a.id)) m
           order by rank desc, m.sort_at desc),
         lex_first as materialized (
-          select lr.id, lr.rank, lr.sort_at from lex_ranked lr ${readable('lr.id')} limit ${p.perRanker}),
+          select lr.id, lr.rank, lr.sort_at from lex_ranked lr where ${readable('lr.id')} limit ${p.perRanker}),
         lex_deep as materialized (
-          (select i.id from items i cross join lateral item_permission(i) perm
-           where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
-             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
+          (select i.id from items i
+           where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
+             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable} and ${readable('i.id')}
            order by i.sort_at desc limit ${deepBelow})
           union
-          (select i.id from items i cross join lateral item_permission(i) perm
-           where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery and perm.share_with_ai ${dateFilter}
-             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable}
+          (select i.id from items i
+           where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
+             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable} and ${readable('i.id')}
            order by i.sort_at desc limit ${p.perRanker})),
         lex_match as (select id from lex_ranked union select id from lex_deep),
         lex as (
@@ -140,8 +140,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           order by dist limit ${p.perRanker * 2}),`}
         vec as (
           select id, row_number() over (order by dist) as r from (
-            select vr.id, vr.dist from vec_ranked vr ${readable('vr.id')}
-            where vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``}
+            select vr.id, vr.dist from vec_ranked vr
+            where (vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``}) and ${readable('vr.id')}
             limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
   // The sealed content comes back in the same statement (the rankers checked the permission).

@@ -6,6 +6,7 @@ import * as chat from './2026-11-22T30-chat.ts';
 import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 import * as expiryIndexes from './2026-11-28T00-expiry-indexes.ts';
 import * as sourceFamily from './2026-11-28T10-source-family.ts';
+import * as aiReadable from './2026-11-28T20-ai-readable.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T31-retrieval-indexes': retrievalIndexes,
   '2026-11-28T00-expiry-indexes': expiryIndexes,
   '2026-11-28T10-source-family': sourceFamily,
+  '2026-11-28T20-ai-readable': aiReadable,
 };

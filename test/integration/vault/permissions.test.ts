@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
@@ -95,6 +96,13 @@ describe('effective permission (SQL item_permission) against the reference imple
         const searched = await rt.api('GET', '/api/vault/items?limit=500&shared=ai&q=x', { token: u.token });
         const expectedSearchable = new Set([...expectedShared].filter((id) => refItems.get(id)!.sensitivity !== 'secret'));
         expect(new Set(searched.body.items.map((i: any) => i.id))).toEqual(expectedSearchable);
+        // Retrieval asks through ai_readable(item, user): the same answer, and none for another user.
+        const other = await rt.signup();
+        const asked = await sql<{ id: string; mine: boolean; theirs: boolean }>`
+          select id, ai_readable(id, ${u.userId}) as mine, ai_readable(id, ${other.userId}) as theirs
+          from items where user_id = ${u.userId}`.execute(rt.deps.db);
+        expect(new Set(asked.rows.filter((r) => r.mine).map((r) => r.id))).toEqual(expectedShared);
+        expect(asked.rows.filter((r) => r.theirs)).toEqual([]);
       }),
       { numRuns: 60 },
     );
