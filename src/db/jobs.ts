@@ -29,6 +29,21 @@ export function findActiveByDedupe(db: Db, dedupeKey: string) {
     .executeTakeFirst();
 }
 
+/** The most recent job (any status) of this user under each dedupe key, e.g. a connection's last sync. */
+export async function latestByDedupe(db: Db, userId: string, dedupeKeys: string[]): Promise<Map<string, string>> {
+  if (!dedupeKeys.length) return new Map();
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['id', 'dedupe_key'])
+    .distinctOn('dedupe_key')
+    .where('user_id', '=', userId)
+    .where('dedupe_key', 'in', dedupeKeys)
+    .orderBy('dedupe_key')
+    .orderBy('created_at', 'desc')
+    .execute();
+  return new Map(rows.map((r) => [r.dedupe_key!, r.id]));
+}
+
 export function findJob(db: Db, id: string) {
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -144,7 +144,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
             where (vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``}) and ${readable('vr.id')}
             limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
-  // The sealed content comes back in the same statement (the rankers checked the permission).
+  // The sealed content comes back in the same statement (the rankers checked the permission),
+  // read by primary key per result (`offset 0`: not a join the planner may turn into a scan of
+  // every item of the user).
   const r = await sql<Candidate>`
     with ${lexical}, ${vectorPart},
     fused as (
@@ -152,7 +154,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
       from (select id, r from lex union all select id, r from vec) ranked
       group by id order by score desc limit ${p.limit})
     select f.id, f.score, i.kind, i.source, i.effective_at, i.title_enc, i.text_enc
-    from fused f join items i on i.id = f.id and i.user_id = ${p.userId}
+    from fused f cross join lateral (
+      select kind, source, effective_at, title_enc, text_enc from items i
+      where i.id = f.id and i.user_id = ${p.userId} offset 0) i
     order by f.score desc`.execute(db);
   return r.rows.map((row) => ({ ...row, score: Number(row.score) }));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import { latestByDedupe } from '../../db/jobs.ts';
 import { insertOauthState, takeOauthState } from '../../db/wearables.ts';
 import { AppError, NotFoundError } from '../../errors.ts';
 import type { JobRunner } from '../../jobs/job-runner.ts';
@@ -10,6 +11,7 @@ import { hashState, newPkce, newState } from './pkce.ts';
 import type { WearableProvider } from './provider.ts';
 
 export const WEARABLE_SYNC_JOB = 'wearable.sync';
+const syncKey = (userId: string, provider: string) => `wearable-sync:${userId}:${provider}`;
 const STATE_MAX_AGE_S = 600;
 
 /** Connect, disconnect and sync of the configured wearable providers, for the routes. */
@@ -39,7 +41,10 @@ export class WearableApiService {
 
   async list(userId: string) {
     const conns = new Map((await this.connections.list(userId)).map((c) => [c.provider, c]));
-    return [...this.providers.values()].map((p) => {
+    const providers = [...this.providers.values()];
+    // The last sync job of each provider, so a screen opened later can follow one still running.
+    const jobs = await latestByDedupe(this.db, userId, providers.map((p) => syncKey(userId, p.id)));
+    return providers.map((p) => {
       const c = conns.get(p.id);
       return {
         id: p.id,
@@ -48,6 +53,7 @@ export class WearableApiService {
         status: c?.status ?? 'not_connected',
         syncedThrough: c?.synced_through ?? null,
         lastSyncAt: c?.last_sync_at ? new Date(c.last_sync_at).toISOString() : null,
+        lastSyncJobId: c ? (jobs.get(syncKey(userId, p.id)) ?? null) : null,
       };
     });
   }
@@ -81,7 +87,7 @@ export class WearableApiService {
   async enqueueSync(userId: string, id: string): Promise<{ jobId: string }> {
     this.provider(id);
     if (!(await this.connections.get(userId, id))) throw new NotFoundError(`${id} connection`);
-    const { jobId } = await this.jobs.enqueue({ type: WEARABLE_SYNC_JOB, userId, params: { provider: id }, dedupeKey: `wearable-sync:${userId}:${id}` });
+    const { jobId } = await this.jobs.enqueue({ type: WEARABLE_SYNC_JOB, userId, params: { provider: id }, dedupeKey: syncKey(userId, id) });
     return { jobId };
   }
 

@@ -14,15 +14,15 @@ describe('seedJobs', () => {
     expect(seedJobs(list, [job('j1', 'queued')], {})).toEqual({ epic: 'j1' });
   });
 
-  it('uses the jobs this tab started, then a lone connected wearable’s running sync', () => {
-    const oura = { key: 'oura', kind: 'wearable', status: 'connected' };
-    const withings = { key: 'withings', kind: 'wearable', status: 'not_connected' };
-    expect(seedJobs([oura, withings], [job('w1', 'running', 'wearable.sync')], {})).toEqual({ oura: 'w1' });
-    expect(seedJobs([oura, withings], [job('w1', 'running', 'wearable.sync'), job('w2', 'running', 'wearable.sync')], { oura: 'w2' })).toEqual({ oura: 'w2' });
-    // Two connected wearables: a job nobody here started cannot be attributed.
-    const both = [oura, { ...withings, status: 'connected' }];
-    expect(seedJobs(both, [job('w1', 'running', 'wearable.sync')], {})).toEqual({});
-    expect(seedJobs(both, [job('w1', 'running', 'wearable.sync')], { withings: 'w1' })).toEqual({ withings: 'w1' });
+  it('follows each wearable’s own lastSyncJobId, even with several connected, and the jobs this tab started', () => {
+    const oura = { key: 'oura', kind: 'wearable', status: 'connected', lastSyncJobId: 'w1' };
+    const withings = { key: 'withings', kind: 'wearable', status: 'connected', lastSyncJobId: 'w2' };
+    const running = [job('w1', 'running', 'wearable.sync'), job('w2', 'queued', 'wearable.sync')];
+    expect(seedJobs([oura, withings], running, {})).toEqual({ oura: 'w1', withings: 'w2' });
+    // A job this tab started before the listing knew of it.
+    expect(seedJobs([{ ...oura, lastSyncJobId: null }], [job('w3', 'running', 'wearable.sync')], { oura: 'w3' })).toEqual({ oura: 'w3' });
+    // Finished jobs are not followed; an unattributed running job is not guessed.
     expect(seedJobs([oura], [job('w1', 'failed', 'wearable.sync')], { oura: 'w1' })).toEqual({});
+    expect(seedJobs([{ ...oura, lastSyncJobId: null }], [job('w9', 'running', 'wearable.sync')], {})).toEqual({});
   });
 });

@@ -2,13 +2,12 @@ import type { Integration, Job } from './types.ts';
 
 /**
  * Which running sync belongs to which connection card, so its progress survives leaving or
- * reloading the Connections screen. The server is the source: a SMART connection names its
- * `lastSyncJobId`; a wearable's listing does not, so the jobs this tab started are remembered
- * (sessionStorage) and, with a single connected wearable, its running `wearable.sync` job is its.
+ * reloading the Connections screen. The server is the source: every connection (SMART or
+ * wearable) names its `lastSyncJobId`; the jobs this tab started are remembered too
+ * (sessionStorage), for the moment between starting a sync and the next listing.
  */
 
 const STORE = 'cv.syncJobs';
-const WEARABLE_SYNC = 'wearable.sync';
 
 export const isActive = (j: Pick<Job, 'status'>) => j.status === 'queued' || j.status === 'running';
 
@@ -35,17 +34,11 @@ export function rememberJob(provider: string, jobId: string | null): void {
 
 /** Provider id → the queued or running job to show on its card. */
 export function seedJobs(integrations: (Integration & { key: string })[], jobs: Job[], remembered: Record<string, string>): Record<string, string> {
-  const active = new Map(jobs.filter(isActive).map((j) => [j.id, j]));
+  const active = new Set(jobs.filter(isActive).map((j) => j.id));
   const out: Record<string, string> = {};
-  const connectedWearables = integrations.filter((i) => i.kind === 'wearable' && (i.status === 'connected' || i.connected));
   for (const i of integrations) {
-    const candidates = [i.lastSyncJobId, remembered[i.key]];
-    const found = candidates.find((id) => id && active.has(id));
+    const found = [i.lastSyncJobId, remembered[i.key]].find((id) => id && active.has(id));
     if (found) out[i.key] = found;
-    else if (i.kind === 'wearable' && connectedWearables.length === 1 && connectedWearables[0] === i) {
-      const j = jobs.find((x) => x.type === WEARABLE_SYNC && isActive(x));
-      if (j) out[i.key] = j.id;
-    }
   }
   return out;
 }

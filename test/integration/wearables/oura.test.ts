@@ -84,7 +84,7 @@ describe('Oura API v2 through the wearable framework', () => {
     // Tokens are ciphertext: neither token appears in the stored bytes.
     expect(row!.tokens_enc.toString('latin1')).not.toMatch(/at_|rt_/);
     const list = await rt.api('GET', '/api/wearables', { token });
-    expect(list.body.providers).toEqual([{ id: 'oura', name: 'Oura', connected: true, status: 'connected', syncedThrough: today, lastSyncAt: expect.any(String) }]);
+    expect(list.body.providers).toEqual([{ id: 'oura', name: 'Oura', connected: true, status: 'connected', syncedThrough: today, lastSyncAt: expect.any(String), lastSyncJobId: job.id }]);
   });
 
   it('syncs incrementally, refreshes single-use refresh tokens once each, and re-syncing changes nothing', async () => {
