@@ -135,7 +135,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           order by dist limit ${p.perRanker * 2}),`
         : sql`
           select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
-          from item_embeddings e join items i on i.id = e.item_id
+          from item_embeddings e ${p.from || p.to ? sql`join items i on i.id = e.item_id` : sql``}
           where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} ${dateFilter}
           order by dist limit ${p.perRanker * 2}),`}
         vec as (
