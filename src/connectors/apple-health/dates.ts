@@ -19,6 +19,9 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+/** The day and offset of the last time read: records come in time order, so most share them. */
+let lastDay = { head: '\u0000', zone: '\u0000', midnight: 0, tz: '', day: '' };
+
 /**
  * The form every record uses, `YYYY-MM-DD HH:MM:SS ±HHMM`, read without a regex: a large export
  * holds two or three of these per record, millions in all.
@@ -27,13 +30,19 @@ function fastPath(s: string): ExportTime | null {
   if (s.length !== 25 || s.charCodeAt(4) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(19) !== 32) return null;
   const sign = s.charCodeAt(20);
   if (sign !== 43 && sign !== 45) return null;
-  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  const h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return null;
+  const time = ((h * 60 + mi) * 60 + sec) * 1000;
+  const c = lastDay;
+  if (s.startsWith(c.head) && s.endsWith(c.zone)) return { ms: c.midnight + time, tz: c.tz, day: c.day };
+  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
   const oh = digits(s, 21, 2), om = digits(s, 23, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || oh < 0 || om < 0) return null;
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || oh < 0 || om < 0) return null;
   const offsetMin = (sign === 45 ? -1 : 1) * (oh * 60 + om);
-  const ms = Date.UTC(y, mo - 1, d, h, mi, sec) - offsetMin * 60_000;
-  if (Number.isNaN(ms)) return null;
-  return { ms, tz: `${s[20]}${s.slice(21, 23)}:${s.slice(23, 25)}`, day: s.slice(0, 10) };
+  const midnight = Date.UTC(y, mo - 1, d) - offsetMin * 60_000;
+  if (Number.isNaN(midnight)) return null;
+  lastDay = { head: s.slice(0, 11), zone: s.slice(19), midnight, tz: `${s[20]}${s.slice(21, 23)}:${s.slice(23, 25)}`, day: s.slice(0, 10) };
+  return { ms: midnight + time, tz: lastDay.tz, day: lastDay.day };
 }
 
 /** Parses an export date; null when it is not one (the record is then skipped with a warning). */

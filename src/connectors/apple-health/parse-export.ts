@@ -28,6 +28,9 @@ export interface ParseCounts {
 /** Elements whose attributes the import reads; the others are only checked. */
 const WANTED = new Set(['HealthData', 'Record', 'Correlation', 'Workout', 'WorkoutStatistics', 'ActivitySummary', 'ExportDate']);
 
+/** Attributes the import never reads (two of a record's nine). */
+const IGNORED = new Set(['creationDate', 'sourceVersion']);
+
 /**
  * Reads an Apple Health `export.xml` pushed to it in chunks (`write`, then `end`), in constant
  * memory, through HealthXmlScanner, which does not read the internal DTD (so iOS 16's broken
@@ -47,6 +50,7 @@ export class HealthXmlParser {
   constructor(private readonly visitor: ExportVisitor) {
     this.scanner = new HealthXmlScanner({
       wants: (name) => WANTED.has(name) || !this.sawRoot,
+      ignored: IGNORED,
       open: (name, attrs) => this.open(name, attrs as Attrs),
       close: (name) => this.close(name),
     });

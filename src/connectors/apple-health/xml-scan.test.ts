@@ -63,4 +63,8 @@ describe('HealthXmlScanner', () => {
   ])('refuses %s', (xml, message) => {
     expect(() => scan(split(xml, 3))).toThrow(message);
   });
+
+  it('refuses to hold a comment (or tag) of more than 16 MB waiting for its end', () => {
+    expect(() => scan(split(`<a><!--${' '.repeat(17 * 1024 * 1024)}`, 1 << 20))).toThrow(/longer than 16 MB/);
+  });
 });

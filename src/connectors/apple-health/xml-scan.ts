@@ -6,12 +6,17 @@ export type Attrs = Record<string, string>;
 export interface ScanHandler {
   /** Whether the attributes of elements of this name are wanted (the others are checked, not kept). */
   wants(name: string): boolean;
+  /** Attribute names never kept, in any element (checked all the same). */
+  ignored?: ReadonlySet<string>;
   open(name: string, attrs: Attrs | null): void;
   close(name: string): void;
 }
 
 export const TRUNCATED = 'The export ends before its XML is complete: the file is truncated (export again from the Health app, or re-download it).';
 export const ENTITIES = 'The export uses DTD entities, which are refused (an Apple Health export never needs them).';
+
+/** Longest markup (one tag, comment or DOCTYPE) held while waiting for its end. */
+const MAX_MARKUP = 16 * 1024 * 1024;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -43,8 +48,16 @@ export class HealthXmlScanner {
   private readonly decoded = new Map<string, string>();
   /** Attribute names the careful reader accepted: the fast path takes only these. */
   private readonly names = new Set<string>();
+  /** Per element name, the attribute names of its last tag, in order. */
+  private readonly layouts = new Map<string, string[]>();
+  /** The last reference-holding values decoded (the device strings of consecutive records). */
+  private memo: [string, string, string, string] = ['', '', '', ''];
 
-  constructor(private readonly h: ScanHandler) {}
+  private readonly ignored: ReadonlySet<string>;
+
+  constructor(private readonly h: ScanHandler) {
+    this.ignored = h.ignored ?? new Set();
+  }
 
   get rootSeen(): boolean {
     return this.sawRoot;
@@ -73,6 +86,8 @@ export class HealthXmlScanner {
       i = end;
     }
     this.rest = i < n ? s.slice(i) : '';
+    // What waits for its end is one tag, comment or DOCTYPE: huge only in a hostile file.
+    if (this.rest.length > MAX_MARKUP) throw malformed(`a tag, comment or declaration longer than ${MAX_MARKUP / 1024 / 1024} MB`);
   }
 
   end(): void {
@@ -88,12 +103,13 @@ export class HealthXmlScanner {
       for (let k = from; k < to; k++) if (!isSpace(s.charCodeAt(k))) throw malformed(this.rootClosed ? 'text after the root element' : 'text before the root element');
       return;
     }
-    let amp = s.indexOf('&', from);
-    while (amp >= 0 && amp < to) {
-      const semi = s.indexOf(';', amp);
+    // A loop, not indexOf: that would search on past `to`, through the rest of the chunk.
+    for (let k = from; k < to; k++) {
+      if (s.charCodeAt(k) !== 38) continue;
+      const semi = s.indexOf(';', k);
       if (semi < 0 || semi >= to) throw malformed('an unterminated reference');
-      this.reference(s.slice(amp + 1, semi));
-      amp = s.indexOf('&', semi);
+      this.reference(s.slice(k + 1, semi));
+      k = semi;
     }
   }
 
@@ -167,19 +183,36 @@ export class HealthXmlScanner {
    */
   private attributesFast(s: string, j: number, name: string, attrs: Attrs | null): number {
     const n = s.length;
-    for (;;) {
+    // Elements of a name repeat their attributes in the same order: the last order is tried
+    // first, which spares slicing and looking up each name.
+    const layout = this.layouts.get(name);
+    let keys: string[] | undefined;
+    for (let i = 0; ; i++) {
       if (j >= n) return -2;
       let c = s.charCodeAt(j);
-      if (c === 62) return j + 1;
-      if (c === 47) return s.charCodeAt(j + 1) === 62 ? j + 2 : -2;
+      if (c === 62 || c === 47) {
+        if (c === 47 && s.charCodeAt(j + 1) !== 62) return -2;
+        if (keys && this.layouts.size < 1000) this.layouts.set(name, keys);
+        return c === 62 ? j + 1 : j + 2;
+      }
       if (c !== 32 && c !== 10) return -2;
       c = s.charCodeAt(++j);
       while (c === 32 || c === 10 || c === 9 || c === 13) c = s.charCodeAt(++j);
       if (c === 62 || c === 47) continue;
-      const eq = s.indexOf('=', j);
-      if (eq < 0) return -2;
-      const key = s.slice(j, eq);
-      if (!this.names.has(key)) return -2;
+      const guess = layout && i < layout.length ? layout[i] : undefined;
+      let key: string;
+      let eq: number;
+      if (guess !== undefined && s.charCodeAt(j + guess.length) === 61 && s.startsWith(guess, j)) {
+        key = guess;
+        eq = j + guess.length;
+      } else {
+        eq = s.indexOf('=', j);
+        if (eq < 0) return -2;
+        key = s.slice(j, eq);
+        if (!this.names.has(key)) return -2;
+        keys ??= layout ? layout.slice(0, i) : [];
+      }
+      keys?.push(key);
       const q = s.charCodeAt(eq + 1);
       if (q !== 34 && q !== 39) return -2;
       const close = s.indexOf(q === 34 ? '"' : "'", eq + 2);
@@ -229,7 +262,7 @@ export class HealthXmlScanner {
   /** Checks a value and keeps it in `attrs` (when wanted); false when the attribute is repeated. */
   private put(attrs: Attrs | null, key: string, raw: string, name: string): boolean {
     const value = SPECIAL.test(raw) ? this.value(raw, key, name) : raw;
-    if (!attrs) return true;
+    if (!attrs || this.ignored.has(key)) return true;
     if (key in attrs) return false;
     attrs[key] = value;
     return true;
@@ -237,10 +270,15 @@ export class HealthXmlScanner {
 
   /** A value with a reference, a tab or a line break, or a forbidden "<". */
   private value(raw: string, key: string, name: string): string {
+    const m = this.memo;
+    if (raw === m[0]) return m[1];
+    if (raw === m[2]) return m[3];
     if (raw.includes('<')) throw malformed(`a "<" in attribute ${key} of <${name}>`);
     // Attribute-value normalization: tab, CR and LF read as spaces (not those written as references).
     const v = /[\t\n\r]/.test(raw) ? raw.replace(/[\t\n\r]/g, ' ') : raw;
-    return v.includes('&') ? this.unescape(v) : v;
+    const out = v.includes('&') ? this.unescape(v) : v;
+    this.memo = [raw, out, m[0], m[1]];
+    return out;
   }
 
   private closeTag(name: string): void {

@@ -1,7 +1,7 @@
 import type { ImportItem } from '../../vault/items.ts';
 import { buildDailyItem } from './daily.ts';
 import { metricDef } from './metrics.ts';
-import { encodeBatch, mergeSamples, packSamples, type Sample } from './sample.ts';
+import { dedupeSamples, encodeBatch, packSamples, type Sample } from './sample.ts';
 
 /**
  * A (metric, day) group of new samples made ready for storing where it was read (the import's
@@ -25,7 +25,7 @@ export interface PackedGroup {
 }
 
 export function packGroup(source: string, metric: string, day: string, incoming: Sample[], valueIsIdentity = true): PackedGroup {
-  const { samples, replaced } = mergeSamples([], incoming, valueIsIdentity);
+  const { samples, replaced } = dedupeSamples(incoming, valueIsIdentity);
   const { firstAt, lastAt } = span(samples);
   const item: ImportItem = buildDailyItem(source, metric, day, samples);
   return { metric, day, packed: encodeBatch(packSamples(samples)), count: samples.length, replaced, firstAt, lastAt, unit: metricDef(metric, samples[0].unit).unit, item: JSON.stringify(item) };

@@ -72,11 +72,13 @@ export class StagedImport {
   async stage(groups: Iterable<DayGroup> | AsyncIterable<PackedGroup[]>, o: { signal?: AbortSignal; onChunk?(samples: number): void; valueIsIdentity?: boolean } = {}): Promise<void> {
     const keys = await this.store.keysFor(this.userId, this.db);
     const valueIsIdentity = o.valueIsIdentity ?? true;
+    // Taken before staging: a batch another import publishes meanwhile makes publish() refuse (conflict).
+    const liveMetrics = await this.store.liveMetrics(this.db, this.userId, this.source);
     if (this.itemFile && this.itemsFd === undefined) this.itemsFd = openSync(this.itemFile, 'w', 0o600);
     try {
       for await (const chunk of chunksOf(groups, (g) => packGroup(this.source, g[0].metric, g[0].day, g[1], valueIsIdentity))) {
         o.signal?.throwIfAborted();
-        const staged = await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, valueIsIdentity, this.stagedKeys);
+        const staged = await this.store.stageChunk(this.db, keys, this.source, this.importId, chunk, this.result, { valueIsIdentity, again: this.stagedKeys, liveMetrics });
         for (const s of staged) {
           const k = `${s.key.metric}\u0000${s.key.day}`;
           if (!this.stagedKeys.has(k)) (this.stagedKeys.add(k), this.changed.push(s.key));

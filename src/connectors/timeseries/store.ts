@@ -1,5 +1,5 @@
 import type { Db } from '../../db/types.ts';
-import { findBatches, NO_BASE, stagedSource, upsertBatches, type BatchKey, type BatchWrite } from '../../db/wearables.ts';
+import { countBatches, findBatches, NO_BASE, stagedSource, upsertBatches, type BatchKey, type BatchWrite } from '../../db/wearables.ts';
 import type { UserKeys } from '../../vault/crypto.ts';
 import type { ItemService, ImportItem } from '../../vault/items.ts';
 import type { KeyService } from '../../vault/keys.ts';
@@ -70,11 +70,15 @@ export class TimeSeriesStore {
    * item (JSON). `again` lists the keys (`metric\0day`) this import already staged: those merge
    * with their staged row instead (an export's day may arrive in several parts) and are not
    * counted as changed days twice. A group with nothing stored for its day is written as packed.
+   * `liveMetrics`, when given, lists the metrics that have live batches of `source`.
    */
-  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: PackedGroup[], result: CommitResult, valueIsIdentity = true, again?: ReadonlySet<string>): Promise<{ key: BatchKey; item: string }[]> {
+  async stageChunk(db: Db, keys: UserKeys, source: string, importId: string, chunk: PackedGroup[], result: CommitResult, o: { valueIsIdentity?: boolean; again?: ReadonlySet<string>; liveMetrics?: ReadonlySet<string> } = {}): Promise<{ key: BatchKey; item: string }[]> {
+    const { valueIsIdentity = true, again, liveMetrics } = o;
     const staged = stagedSource(importId, source);
     const seen = (g: BatchKey) => !!again?.has(`${g.metric}\u0000${g.day}`);
-    const old = await this.existing(db, keys.userId, source, chunk.filter((g) => !seen(g)), staged, chunk.filter(seen));
+    // Metrics with no live batch at all (every one, on a first import) need no lookup.
+    const live = chunk.filter((g) => !seen(g) && (!liveMetrics || liveMetrics.has(g.metric)));
+    const old = await this.existing(db, keys.userId, source, live, staged, chunk.filter(seen));
     const writes: BatchWrite[] = [];
     const changed: { key: BatchKey; item: string }[] = [];
     for (const g of chunk) {
@@ -122,6 +126,11 @@ export class TimeSeriesStore {
       samplesEnc: keys.encrypt(batchAad(source, metric, day), encodeBatch(packSamples(samples))),
       basedOn: row ? new Date(row.updated_at) : NO_BASE,
     };
+  }
+
+  /** The metrics of which the user has live batches of `source` (not staged ones). */
+  async liveMetrics(db: Db, userId: string, source: string): Promise<Set<string>> {
+    return new Set((await countBatches(db, userId)).filter((r) => r.source === source).map((r) => r.metric));
   }
 
   /** The daily items of the given live days, rebuilt from their stored batches. */
