@@ -108,8 +108,8 @@ export class AppleHealthImporter {
       let lastReport = 0;
       const parse = parseInWorker(await exp.openXml(), APPLE_HEALTH_SOURCE, {
         signal: o.signal,
-        onChunk: (n, r) => {
-          bytes += n;
+        onRead: (n, r) => {
+          bytes = n;
           records = r;
           const now = performance.now();
           if (now - lastReport > 200) {

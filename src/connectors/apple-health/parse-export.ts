@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { ExportFormatError } from './errors.ts';
-import { stripIllegalXmlChars } from './xml-clean.ts';
+import { ExportTextDecoder } from './xml-clean.ts';
 import { parseExportTime } from './dates.ts';
 import { HealthXmlScanner, type Attrs } from './xml-scan.ts';
 
@@ -41,8 +40,7 @@ const IGNORED = new Set(['creationDate', 'sourceVersion']);
 export class HealthXmlParser {
   readonly counts: ParseCounts = { records: 0, correlations: 0, correlationChildren: 0, workouts: 0, activitySummaries: 0, controlCharsRemoved: 0 };
   private readonly scanner: HealthXmlScanner;
-  private readonly decoder = new StringDecoder('utf8');
-  private first = true;
+  private readonly text = new ExportTextDecoder();
   private sawRoot = false;
   private inCorrelation = false;
   private workout: { attrs: Attrs; stats: Attrs[]; activityStats: Attrs[]; inActivity: number } | null = null;
@@ -56,28 +54,28 @@ export class HealthXmlParser {
     });
   }
 
+  /** Bytes of the export (see `writeText` for text already decoded and cleaned). */
   write(chunk: Buffer): void {
-    this.feed(this.decoder.write(chunk));
+    this.scanner.write(this.text.write(chunk));
   }
 
+  /** Text from an ExportTextDecoder (the import decodes on its main thread). */
+  writeText(text: string): void {
+    this.scanner.write(text);
+  }
+
+  /** The end of what `write` was given. */
   end(): ParseCounts {
-    const tail = this.decoder.end();
-    if (tail) this.feed(tail);
-    if (this.first) throw new ExportFormatError('The export is empty.');
+    this.scanner.write(this.text.end());
+    this.counts.controlCharsRemoved = this.text.removed;
+    return this.endText();
+  }
+
+  /** The end of what `writeText` was given. */
+  endText(): ParseCounts {
     this.scanner.end();
     if (!this.sawRoot) throw new ExportFormatError('The file holds no XML element, so it cannot be an Apple Health export.');
     return this.counts;
-  }
-
-  private feed(text: string): void {
-    if (this.first) {
-      this.first = false;
-      text = text.replace(/^\uFEFF/, '');
-      if (!/^\s*</.test(text.slice(0, 1024))) throw new ExportFormatError('The file is neither a zip archive nor an XML document, so it cannot be an Apple Health export.');
-    }
-    const clean = stripIllegalXmlChars(text);
-    this.counts.controlCharsRemoved += clean.removed;
-    this.scanner.write(clean.text);
   }
 
   private open(name: string, attrs: Attrs): void {

@@ -5,14 +5,15 @@ import { ExportFormatError } from './errors.ts';
 import type { SamplerReport } from './export-samples.ts';
 import type { ParseCounts } from './parse-export.ts';
 import type { FromWorker, ToWorker } from './parse-messages.ts';
+import { ExportTextDecoder } from './xml-clean.ts';
 
 /**
- * Bytes sent and not yet parsed, and group batches received and not yet taken: memory stays
+ * Characters sent and not yet parsed, and group batches received and not yet taken: memory stays
  * bounded. The window is wide because this thread also runs the database: while a batch is
  * written it cannot feed the worker, which must have enough to parse meanwhile.
  */
-const MAX_BYTES_IN_FLIGHT = 24 * 1024 * 1024;
-const MESSAGE_BYTES = 1024 * 1024;
+const MAX_CHARS_IN_FLIGHT = 24 * 1024 * 1024;
+const MESSAGE_CHARS = 1024 * 1024;
 const MAX_BATCHES_WAITING = 2;
 
 let running = 0;
@@ -34,13 +35,15 @@ export interface WorkerParse {
 /**
  * Parses an export in a worker thread while the caller stores what it sends: the XML parse
  * (the larger part of an import's work) no longer waits for the database, nor the database
- * for it. The input is read here and handed over in chunks; both directions are bounded, so
+ * for it. The input is read and decoded here and handed over as text; both directions are bounded, so
  * memory stays flat however large the export. The worker is terminated when `batches` ends,
  * fails, is abandoned, or `signal` aborts.
  */
-export function parseInWorker(input: Readable, source: string, o: { signal?: AbortSignal; onChunk?(bytes: number, records: number): void } = {}): WorkerParse {
+export function parseInWorker(input: Readable, source: string, o: { signal?: AbortSignal; /** Bytes read so far, records parsed so far. */ onRead?(bytes: number, records: number): void } = {}): WorkerParse {
   const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { execArgv: [], workerData: { source } });
   running++;
+  // Decoding and cleaning run here, beside the database, leaving the worker the XML itself.
+  const decoder = new ExportTextDecoder();
   const waiting: PackedGroup[][] = [];
   let inFlight = 0;
   let records = 0;
@@ -60,10 +63,10 @@ export function parseInWorker(input: Readable, source: string, o: { signal?: Abo
 
   worker.on('message', (m: FromWorker) => {
     if (m.type === 'ack') {
-      inFlight -= m.bytes;
+      inFlight -= m.chars;
       records = m.records;
     } else if (m.type === 'groups') waiting.push(m.groups);
-    else if (m.type === 'done') done = { counts: m.counts, report: m.report, at: performance.now() };
+    else if (m.type === 'done') done = { counts: { ...m.counts, controlCharsRemoved: decoder.removed }, report: m.report, at: performance.now() };
     else fail(m.code === 'export_invalid' ? new ExportFormatError(m.message) : new Error(m.message));
     notify();
   });
@@ -76,32 +79,33 @@ export function parseInWorker(input: Readable, source: string, o: { signal?: Abo
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
-  const send = (m: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
-  let held: Buffer[] = [];
-  let heldBytes = 0;
+  const send = (m: ToWorker) => worker.postMessage(m);
+  let held: string[] = [];
+  let heldChars = 0;
   const flush = () => {
-    // One copy the worker owns (stream chunks may share a pooled buffer), ~1 MB per message.
-    const own = new Uint8Array(heldBytes);
-    let at = 0;
-    for (const b of held) (own.set(b, at), (at += b.length));
-    inFlight += heldBytes;
-    send({ chunk: own }, [own.buffer as ArrayBuffer]);
-    o.onChunk?.(heldBytes, records);
+    const text = held.join('');
+    inFlight += text.length;
+    send({ text });
+    o.onRead?.(bytesRead, records);
     held = [];
-    heldBytes = 0;
+    heldChars = 0;
   };
+  let bytesRead = 0;
   const feeding = (async () => {
     for await (const chunk of input) {
       const buf = chunk as Buffer;
-      held.push(buf);
-      heldBytes += buf.length;
-      if (heldBytes < MESSAGE_BYTES) continue;
-      while (!failure && (inFlight >= MAX_BYTES_IN_FLIGHT || waiting.length >= MAX_BATCHES_WAITING)) await change;
+      bytesRead += buf.length;
+      const text = decoder.write(buf);
+      held.push(text);
+      heldChars += text.length;
+      if (heldChars < MESSAGE_CHARS) continue;
+      while (!failure && (inFlight >= MAX_CHARS_IN_FLIGHT || waiting.length >= MAX_BATCHES_WAITING)) await change;
       if (failure) return;
       flush();
     }
     if (failure) return;
-    if (heldBytes) flush();
+    held.push(decoder.end());
+    flush();
     send({ end: true });
   })().catch((e: Error) => fail(e));
 

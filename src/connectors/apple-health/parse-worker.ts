@@ -6,9 +6,9 @@ import { HealthXmlParser } from './parse-export.ts';
 import type { FromWorker, ToWorker } from './parse-messages.ts';
 
 /**
- * The XML side of an import, in a worker thread (see parse-in-worker.ts): chunks of the export
- * come in, (metric, day) groups of samples go out, packed (see PackedGroup), while the main thread writes the
- * groups already sent into the database.
+ * The XML side of an import, in a worker thread (see parse-in-worker.ts): the export's text
+ * comes in (decoded and cleaned on the main thread), (metric, day) groups of samples go out,
+ * packed (see PackedGroup), while the main thread writes the groups already sent.
  */
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
@@ -23,11 +23,11 @@ let failed = false;
 port.on('message', (m: ToWorker) => {
   if (failed) return;
   try {
-    if ('chunk' in m) {
-      parser.write(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-      post({ type: 'ack', bytes: m.chunk.byteLength, records: parser.counts.records });
+    if ('text' in m) {
+      parser.writeText(m.text);
+      post({ type: 'ack', chars: m.text.length, records: parser.counts.records });
     } else {
-      const counts = parser.end();
+      const counts = parser.endText();
       grouper.end();
       post({ type: 'done', counts, report: sampler.report() });
     }
