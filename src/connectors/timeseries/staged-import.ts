@@ -176,7 +176,21 @@ async function* chunksOf(groups: Iterable<DayGroup> | AsyncIterable<PackedGroup[
     for (const chunk of chunks(groups, 400, ([, s]) => s.length, 20_000)) yield chunk.map(pack);
     return;
   }
-  for await (const batch of groups) yield* chunks(batch, 400, weight, 20_000);
+  // Groups of several batches share a chunk: fewer, fuller statements.
+  let chunk: PackedGroup[] = [];
+  let w = 0;
+  for await (const batch of groups) {
+    for (const g of batch) {
+      chunk.push(g);
+      w += weight(g);
+      if (chunk.length >= 400 || w >= 20_000) {
+        yield chunk;
+        chunk = [];
+        w = 0;
+      }
+    }
+  }
+  if (chunk.length) yield chunk;
 }
 
 /**
