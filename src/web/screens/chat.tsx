@@ -33,6 +33,7 @@ export function ChatScreen(props: { conversationId?: string }) {
   const [loadingConv, setLoadingConv] = useState(false);
   const historyButton = useRef<HTMLButtonElement>(null);
   const historyHeading = useRef<HTMLHeadingElement>(null);
+  const historyPanel = useRef<HTMLElement>(null);
   const abortRef = useRef<AbortController | null>(null);
   // The conversation the turns on screen belong to (set by a `done` event before the URL changes).
   const activeConv = useRef<string | undefined>(undefined);
@@ -84,15 +85,33 @@ export function ChatScreen(props: { conversationId?: string }) {
     };
   }, [props.conversationId]);
 
-  // The phone's history drawer covers the chat: focus moves into it when it opens, Escape
-  // (anywhere) closes it, and closing it returns focus to the History button.
+  // The phone's history drawer covers the chat: focus moves into it when it opens and stays in
+  // it (Tab and Shift+Tab wrap around), Escape (anywhere) closes it, and closing it returns focus
+  // to the History button.
   useEffect(() => {
     if (!showHistory) return;
     const t = setTimeout(() => historyHeading.current?.focus(), 0);
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      e.preventDefault();
-      closeHistory();
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        closeHistory();
+        return;
+      }
+      const panel = historyPanel.current;
+      if (e.key !== 'Tab' || !panel) return;
+      const stops = [...panel.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex="-1"])')].filter((el) => el.offsetParent !== null);
+      if (!stops.length) return;
+      const first = stops[0];
+      const last = stops[stops.length - 1];
+      const at = document.activeElement;
+      const inside = at instanceof Node && panel.contains(at);
+      if (e.shiftKey && (!inside || at === first || at === historyHeading.current)) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && (!inside || at === last)) {
+        e.preventDefault();
+        first.focus();
+      }
     };
     document.addEventListener('keydown', onKey);
     return () => {
@@ -189,7 +208,7 @@ export function ChatScreen(props: { conversationId?: string }) {
 
   return (
     <div class={`chat ${showHistory ? 'history-open' : ''}`}>
-      <aside class="history" id="chat-history" aria-label="Past conversations">
+      <aside class="history" id="chat-history" aria-label="Past conversations" ref={historyPanel}>
         <div class="history-head">
           <h2 ref={historyHeading} tabIndex={-1}>
             Conversations

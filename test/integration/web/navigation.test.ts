@@ -131,6 +131,19 @@ describe.skipIf(!run)('web client: deep links, focus and loading states in Chrom
     await page.keyboard.press('Tab');
     expect((await focused(page)).text).toBe('New conversation');
     await page.screenshot({ path: join(SHOTS, 'chat-history-drawer-phone.png') });
+    // Focus stays in the drawer while it is open: Shift+Tab from its first control wraps to its
+    // last, and Tab from there wraps back to the first.
+    const inDrawer = () => page.evaluate(() => !!document.activeElement?.closest('#chat-history'));
+    await page.keyboard.press('Shift+Tab');
+    expect(await inDrawer()).toBe(true);
+    const last = await focused(page);
+    expect(last.text).not.toBe('New conversation');
+    await page.keyboard.press('Tab');
+    expect((await focused(page)).text).toBe('New conversation');
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      expect(await inDrawer()).toBe(true);
+    }
 
     // Escape closes it and focus returns to the button that opened it.
     await page.keyboard.press('Escape');
