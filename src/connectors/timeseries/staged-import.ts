@@ -176,17 +176,24 @@ async function* chunksOf(groups: Iterable<DayGroup> | AsyncIterable<PackedGroup[
     for (const chunk of chunks(groups, 400, ([, s]) => s.length, 20_000)) yield chunk.map(pack);
     return;
   }
-  // Groups of several batches share a chunk: fewer, fuller statements.
+  // Groups of several batches share a chunk (fewer, fuller statements), but never two parts
+  // of one day: the second must merge with what the first staged.
   let chunk: PackedGroup[] = [];
+  let days = new Set<string>();
   let w = 0;
   for await (const batch of groups) {
     for (const g of batch) {
+      const k = `${g.metric}\u0000${g.day}`;
+      if (days.has(k)) {
+        yield chunk;
+        (chunk = []), (days = new Set()), (w = 0);
+      }
       chunk.push(g);
+      days.add(k);
       w += weight(g);
       if (chunk.length >= 400 || w >= 20_000) {
         yield chunk;
-        chunk = [];
-        w = 0;
+        (chunk = []), (days = new Set()), (w = 0);
       }
     }
   }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
@@ -6,6 +8,7 @@ import { listBatches } from '../../../src/db/wearables.ts';
 import { recoverUnfinishedImports, StagedImport } from '../../../src/connectors/timeseries/staged-import.ts';
 import type { DayGroup } from '../../../src/connectors/timeseries/store.ts';
 import type { Sample } from '../../../src/connectors/timeseries/sample.ts';
+import { packGroup, type PackedGroup } from '../../../src/connectors/timeseries/packed-group.ts';
 import { FIXTURES, itemCount, storedSamples, wearables } from './helpers.ts';
 
 let rt: TestRuntime;
@@ -94,5 +97,39 @@ describe('staged imports: pending rows are invisible until published in one shor
     expect(await itemCount(rt, userId)).toBe(2);
     expect(await storedSamples(rt, userId)).toEqual({ samples: 8, days: 2 });
     expect(await allRows(userId)).toBe(2);
+  });
+
+  it('a day that arrives in several parts (an export in no order) is merged with what this import staged, counted once', async () => {
+    const { userId } = await rt.signup();
+    const store = wearables(rt).timeSeries;
+    // An earlier import holds 2024-04-01 already: the later parts merge on top of it.
+    const first = new StagedImport(rt.deps.db, store, userId, 'apple-health', 'imp-old');
+    await first.stage([steps('2024-04-01', 2)]);
+    await first.publish();
+    await first.writeItems();
+    const dir = mkdtempSync(join(tmpdir(), 'cv-parts-'));
+    try {
+      const staged = new StagedImport(rt.deps.db, store, userId, 'apple-health', 'imp-parts', join(dir, 'items'));
+      const [, a] = steps('2024-04-01', 6);
+      const [, b] = steps('2024-04-02', 4);
+      const part = (day: string, list: Sample[]) => packGroup('apple-health', 'steps', day, list);
+      async function* batches(): AsyncGenerator<PackedGroup[]> {
+        yield [part('2024-04-01', a.slice(0, 4)), part('2024-04-02', b.slice(0, 2))];
+        yield [part('2024-04-02', b.slice(1))]; // overlaps the first part by one sample
+        yield [part('2024-04-01', a.slice(3))];
+      }
+      await staged.stage(batches());
+      await staged.publish();
+      await staged.writeItems();
+      expect(staged.result).toMatchObject({ samplesAdded: 8, daysChanged: 2, itemsInserted: 1, itemsUpdated: 1 });
+      expect(await storedSamples(rt, userId)).toEqual({ samples: 10, days: 2 });
+      const items = (await rt.deps.items.exportAll(userId)).filter((i) => i.sourceId?.startsWith('steps:'));
+      expect(items.map((i) => [i.sourceId, (i.content as { sampleCount: number }).sampleCount]).sort()).toEqual([
+        ['steps:2024-04-01', 6],
+        ['steps:2024-04-02', 4],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
