@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from './connect.ts';
 import type { Db } from './types.ts';
 
 /**
@@ -147,7 +148,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // The sealed content comes back in the same statement (the rankers checked the permission),
   // read by primary key per result (`offset 0`: not a join the planner may turn into a scan of
   // every item of the user).
-  const r = await sql<Candidate>`
+  const r = await sql<Candidate>`${sql.raw(PREPARED)}
     with ${lexical}, ${vectorPart},
     fused as (
       select id, sum(1.0 / (60 + r))::float8 as score

@@ -14,7 +14,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create or replace function ai_readable(p_item uuid, p_user uuid)
     returns boolean
-    language plpgsql stable as $fn$
+    language plpgsql stable
+    -- Its one lookup has the same good plan for every item: planned once per connection and
+    -- reused, whatever plan_cache_mode the caller's session uses for its own statements.
+    set plan_cache_mode = auto
+    as $fn$
     begin
       return coalesce((
         select perm.share_with_ai from items ri cross join lateral item_permission(ri) perm
