@@ -119,7 +119,7 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
   const embeddings = new EmbeddingService({ db, pool, audit, jobs, retriever, items, log: log.child({ subsystem: 'embeddings' }) }, { enabled: vector, model: config.EMBED_MODEL });
   await embeddings.start();
   const conversations = new ConversationStore(db, keys);
-  const chat = new ChatService({ pool, retriever, audit, conversations, items, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
+  const chat = new ChatService({ pool, retriever, audit, conversations, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
   wireWearables(deps, keys);

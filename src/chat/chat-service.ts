@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { ModelStreamError, type ModelLease, type ModelPool } from '../pool/model-pool.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AuditService } from '../vault/audit.ts';
-import type { ItemService } from '../vault/items.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import { buildPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
 import type { ConversationStore } from './conversations.ts';
@@ -44,7 +43,7 @@ export class ChatService {
   private readonly active = new Map<string, { userId: string; controller: AbortController }>();
 
   constructor(
-    private readonly deps: { pool: ModelPool; retriever: Retriever; audit: AuditService; conversations: ConversationStore; items: ItemService; log: Logger },
+    private readonly deps: { pool: ModelPool; retriever: Retriever; audit: AuditService; conversations: ConversationStore; log: Logger },
     private readonly opts: ChatOptions,
   ) {}
 
@@ -90,7 +89,7 @@ export class ChatService {
       conversationId = await conversations.startTurn(userId, { conversationId, question: input.message, origin: input.origin ?? 'web', itemIds, model: this.opts.chatModel });
       mark('persistMs');
       let notice: PreparedChat['notice'];
-      if (!prompt.included.length) notice = (await this.deps.items.summary(userId)).sharedWithAi === 0 ? 'nothing_shared' : 'nothing_relevant';
+      if (!prompt.included.length) notice = (await retriever.anyReadable(userId)) ? 'nothing_relevant' : 'nothing_shared';
       const key = conversationId;
       this.active.get(key)?.controller.abort(new Error('superseded by a newer message'));
       this.active.set(key, { userId, controller });

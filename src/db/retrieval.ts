@@ -38,10 +38,30 @@ export interface Candidate {
 }
 
 /**
+ * A necessary condition for readability, checked on an item row `i` before item_permission()
+ * (which still decides, through ai_readable()): an unexpired own "share", or some unexpired
+ * allowing rule (the `allow_rules` CTE of the statement, see allowRules) that matches the item.
+ * It reads a handful of rules kept in memory instead of a rule lookup per row, so a walk through
+ * thousands of unshared items stays cheap. It can only skip items, never admit one.
+ */
+const mayBeReadableExpr = sql.raw(`(i.sensitivity <> 'secret' and (
+      (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
+      or exists (select 1 from allow_rules a
+        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
+          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
+          and (a.category is null or a.category = any (i.categories))
+          and (a.tag is null or a.tag = any (i.tags)))))`);
+
+/** The user's unexpired allowing rules, materialised once per statement for mayBeReadableExpr. */
+const allowRules = (userId: string) => sql`allow_rules as materialized (
+          select source, kind, category, tag from sharing_rules
+          where user_id = ${userId} and share_with_ai and (expires_at is null or expires_at > now()))`;
+
+/**
  * Hybrid search in one statement: lexical and vector rankings fused by reciprocal rank (k = 60).
  * Each ranker walks its candidates best-first and checks the permission row by row, stopping
- * once it has `perRanker` readable ones (a LATERAL join over an ordered, materialised CTE is a
- * nested loop, so order is kept and the LIMIT stops the walk early).
+ * once it has `perRanker` readable ones (a filter over an ordered, materialised CTE keeps its
+ * order, and the LIMIT stops the walk early).
  * Vector neighbours farther than `maxVectorDistance` count only when the words matched too.
  */
 export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]> {
@@ -62,19 +82,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // per walked row, so they run only when the first walks found fewer readable items than fill a
   // context (a one-time filter on their counts), and each stops at a few dozen readable items.
   const deepBelow = Math.min(p.perRanker, p.limit);
-  // A necessary condition for readability, checked on the row before item_permission() (which
-  // still decides): an unexpired own "share", or some unexpired allowing rule that matches the
-  // item. It reads a handful of rules kept in memory instead of a rule lookup per row, so a deep
-  // walk through thousands of unshared items stays cheap. The first walks compute it for each walked
-  // row too, and only the rows that pass are ranked (ts_rank_cd is the costly part of those walks)
-  // and checked with item_permission(). It can only skip items, never admit one.
-  const mayBeReadableExpr = sql.raw(`(i.sensitivity <> 'secret' and (
-      (i.share_with_ai and (i.expires_at is null or i.expires_at > now()))
-      or exists (select 1 from allow_rules a
-        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
-          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
-          and (a.category is null or a.category = any (i.categories))
-          and (a.tag is null or a.tag = any (i.tags)))))`);
+  // The first walks compute mayBeReadableExpr for each walked row, and only the rows that pass
+  // are ranked (ts_rank_cd is the costly part of those walks) and checked with ai_readable(); the
+  // deep walks check it before ai_readable() too.
   const mayBeReadable = sql`and ${mayBeReadableExpr}`;
   // A short period (two months at most) holds a few thousand items: both rankers then walk it
   // through the (user, date) index instead of the planner's choice of a GIN bitmap of every
@@ -84,9 +94,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // plan changes: the same rows qualify, in the same order.
   const shortRange = !!p.from && (p.to ?? new Date()).getTime() - p.from.getTime() <= 62 * 86_400_000;
   const lexical = p.tsquery
-    ? sql`allow_rules as materialized (
-          select source, kind, category, tag from sharing_rules
-          where user_id = ${p.userId} and share_with_ai and (expires_at is null or expires_at > now())),
+    ? sql`${allowRules(p.userId)},
         lex_all as materialized (
           select i.id, i.sort_at, i.search, ${mayBeReadableExpr} as may from items i
           where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
@@ -170,6 +178,16 @@ export async function recentReadable(db: Db, p: { userId: string; from?: Date; t
       ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
     order by i.sort_at desc, i.id desc limit ${p.limit}`.execute(db);
   return r.rows.map((row, n) => ({ ...row, score: 1 / (60 + n + 1) }));
+}
+
+/** Whether the user has any item the AI may read now (stops at the first, newest first). */
+export async function anyReadable(db: Db, userId: string): Promise<boolean> {
+  const r = await sql<{ id: string }>`
+    with ${allowRules(userId)}
+    select i.id from items i
+    where i.user_id = ${userId} and case when ${mayBeReadableExpr} then ai_readable(i.id, i.user_id) else false end
+    order by i.sort_at desc, i.id desc limit 1`.execute(db);
+  return r.rows.length > 0;
 }
 
 /** Sealed content of AI-readable items by id. Re-checks the permission: a stale id gets nothing. */

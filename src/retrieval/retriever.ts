@@ -118,6 +118,11 @@ export class Retriever {
     return { items, filter, mode };
   }
 
+  /** Whether anything at all is shared with the AI (tells "share some records first" from "nothing relevant"). */
+  anyReadable(userId: string): Promise<boolean> {
+    return repo.anyReadable(this.db, userId);
+  }
+
   /** Renders one item for embedding, redacted exactly as for a prompt. */
   async renderForEmbedding(userId: string, row: { kind: string; title_enc: Buffer; text_enc: Buffer | null; effective_at: Date | null }): Promise<string> {
     const keys = await this.keys.forUser(userId);
