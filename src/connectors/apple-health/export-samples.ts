@@ -22,10 +22,14 @@ export class ExportSampler implements ExportVisitor {
 
   constructor(private readonly emit: (s: Sample) => void) {}
 
+  /** The last type seen: records of one type come in long runs (compared, not hashed again). */
+  private last: { type: string; d: { kind: TypeDisposition; n: number } } = { type: '\u0000', d: { kind: 'unsupported', n: 0 } };
+
   record(a: Record<string, string>): void {
     const type = a.type ?? '';
-    let d = this.dispositions.get(type);
+    let d = type === this.last.type ? this.last.d : this.dispositions.get(type);
     if (!d) this.dispositions.set(type, (d = { kind: typeDisposition(type), n: 0 }));
+    this.last = { type, d };
     d.n++;
     if (d.kind !== 'unsupported') this.keep(recordToSample(a));
   }

@@ -18,7 +18,10 @@ import type { Attrs } from './parse-export.ts';
 /** Per HealthKit type: our metric, its part and target unit (computed once per type, not per record). */
 const typeCache = new Map<string, { metric: string; component?: string; known: boolean; unit: string }>();
 
+let lastType: { type: string; info: { metric: string; component?: string; known: boolean; unit: string } } | undefined;
+
 function typeInfo(type: string) {
+  if (lastType?.type === type) return lastType.info;
   let t = typeCache.get(type);
   if (!t) {
     const known = QUANTITY[type];
@@ -28,6 +31,7 @@ function typeInfo(type: string) {
     t = { metric, component: known?.component, known: !!known || !!mapped, unit: mapped?.unit ?? metricDef(metric).unit };
     typeCache.set(type, t);
   }
+  lastType = { type, info: t };
   return t;
 }
 

@@ -17,7 +17,8 @@ interface Open {
  * merges them (see StagedImport), so the result is the same in any order, only slower.
  */
 export class DayGrouper {
-  private readonly open = new Map<string, Open>();
+  private readonly open = new Set<Open>();
+  private readonly byMetric = new Map<string, Map<string, Open>>();
   private held = 0;
   private seq = 0;
 
@@ -27,9 +28,14 @@ export class DayGrouper {
   ) {}
 
   add(s: Sample): void {
-    const k = `${s.metric}\u0000${s.day}`;
-    let g = this.open.get(k);
-    if (!g) this.open.set(k, (g = { metric: s.metric, day: s.day, samples: [], touched: 0 }));
+    // By metric, then day: both strings repeat (shared), so no key is built per sample.
+    let days = this.byMetric.get(s.metric);
+    if (!days) this.byMetric.set(s.metric, (days = new Map()));
+    let g = days.get(s.day);
+    if (!g) {
+      days.set(s.day, (g = { metric: s.metric, day: s.day, samples: [], touched: 0 }));
+      this.open.add(g);
+    }
     g.samples.push(s);
     g.touched = ++this.seq;
     if (++this.held >= this.limit) this.release(this.seq - this.limit / 2);
@@ -43,14 +49,15 @@ export class DayGrouper {
   /** Hands over the groups last touched before `before`, or all of them when that frees under a quarter. */
   private release(before: number): void {
     let freed = 0;
-    for (const g of this.open.values()) if (g.touched < before) freed += g.samples.length;
+    for (const g of this.open) if (g.touched < before) freed += g.samples.length;
     const all = freed < this.limit / 4;
     const out: DayGroup[] = [];
-    for (const [k, g] of this.open) {
+    for (const g of this.open) {
       if (!all && g.touched >= before) continue;
       out.push([{ metric: g.metric, day: g.day }, g.samples]);
       this.held -= g.samples.length;
-      this.open.delete(k);
+      this.open.delete(g);
+      this.byMetric.get(g.metric)!.delete(g.day);
     }
     if (out.length) this.flush(out);
   }

@@ -1,7 +1,7 @@
 import type { ImportItem } from '../../vault/items.ts';
 import { buildDailyItem } from './daily.ts';
 import { metricDef } from './metrics.ts';
-import { dedupeSamples, encodeBatch, packSamples, type Sample } from './sample.ts';
+import { dedupeSamples, packSamples, type Sample } from './sample.ts';
 
 /**
  * A (metric, day) group of new samples made ready for storing where it was read (the import's
@@ -12,8 +12,8 @@ import { dedupeSamples, encodeBatch, packSamples, type Sample } from './sample.t
 export interface PackedGroup {
   metric: string;
   day: string;
-  /** encodeBatch(packSamples()) of the samples: what is sealed and stored. */
-  packed: Uint8Array;
+  /** packSamples() of the samples (compressed and sealed where it is stored). */
+  packed: string;
   count: number;
   /** Samples that replaced an earlier one with the same identity within the group. */
   replaced: number;
@@ -28,7 +28,7 @@ export function packGroup(source: string, metric: string, day: string, incoming:
   const { samples, replaced } = dedupeSamples(incoming, valueIsIdentity);
   const { firstAt, lastAt } = span(samples);
   const item: ImportItem = buildDailyItem(source, metric, day, samples);
-  return { metric, day, packed: encodeBatch(packSamples(samples)), count: samples.length, replaced, firstAt, lastAt, unit: metricDef(metric, samples[0].unit).unit, item: JSON.stringify(item) };
+  return { metric, day, packed: packSamples(samples), count: samples.length, replaced, firstAt, lastAt, unit: metricDef(metric, samples[0].unit).unit, item: JSON.stringify(item) };
 }
 
 /** Earliest start and latest end of the samples. */

@@ -116,10 +116,10 @@ export class StagedImport {
     return this.published;
   }
 
-  /** Rewrites the daily items of every changed day, 50 days per short transaction; then drops the marker. */
+  /** Rewrites the daily items of every changed day, 200 days per short transaction (50 when rebuilt from the batches); then drops the marker. */
   async writeItems(onDays?: (done: number, total: number) => void): Promise<void> {
     if (!this.itemFile) return writeItemsOf(this.db, this.store, this.userId, this.source, this.importId, this.changed, this.result, onDays);
-    // The items built while staging, 50 per short transaction, read back line by line (flat memory).
+    // The items built while staging, 200 per short transaction, read back line by line (flat memory).
     let batch: ImportItem[] = [];
     let done = 0;
     const latest = new Set(this.itemLines.values());
@@ -135,7 +135,7 @@ export class StagedImport {
       if (!text) continue;
       if (!latest.has(++line)) continue;
       batch.push(JSON.parse(text) as ImportItem);
-      if (batch.length >= 400) await flush();
+      if (batch.length >= 200) await flush();
     }
     if (batch.length) await flush();
     rmSync(this.itemFile, { force: true });

@@ -89,11 +89,11 @@ export class TimeSeriesStore {
         result.samplesAdded += g.count;
         result.samplesReplaced += g.replaced;
         const w = { userId: keys.userId, source: staged, metric: g.metric, day: g.day, unit: g.unit, sampleCount: g.count, firstAt: new Date(g.firstAt), lastAt: new Date(g.lastAt) };
-        writes.push({ ...w, samplesEnc: keys.encrypt(batchAad(source, g.metric, g.day), asBuffer(g.packed)), basedOn: NO_BASE });
+        writes.push({ ...w, samplesEnc: keys.encrypt(batchAad(source, g.metric, g.day), encodeBatch(g.packed)), basedOn: NO_BASE });
         changed.push({ key, item: g.item });
         continue;
       }
-      const { samples, added, replaced } = mergeSamples(this.open(keys, source, row), unpackSamples(g.metric, g.day, decodeBatch(asBuffer(g.packed))), valueIsIdentity);
+      const { samples, added, replaced } = mergeSamples(this.open(keys, source, row), unpackSamples(g.metric, g.day, g.packed), valueIsIdentity);
       if (!added && !replaced) continue;
       if (!seen(g)) result.daysChanged++;
       result.samplesAdded += added;
@@ -175,9 +175,6 @@ export class TimeSeriesStore {
     return rows.flatMap((r) => this.open(keys, source, { metric, ...r }));
   }
 }
-
-/** A Buffer view of bytes (a worker's Buffer arrives as a plain Uint8Array). */
-const asBuffer = (u: Uint8Array) => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 export function emptyResult(): CommitResult {
   return { samplesAdded: 0, samplesReplaced: 0, daysChanged: 0, itemsInserted: 0, itemsUpdated: 0 };
