@@ -35,11 +35,12 @@ export interface WorkerParse {
 /**
  * Parses an export in a worker thread while the caller stores what it sends: the XML parse
  * (the larger part of an import's work) no longer waits for the database, nor the database
- * for it. The input is read and decoded here and handed over as text; both directions are bounded, so
- * memory stays flat however large the export. The worker is terminated when `batches` ends,
- * fails, is abandoned, or `signal` aborts.
+ * for it. The input is read and decoded here and handed over as text; both directions are
+ * bounded, so memory stays flat however large the export. The worker is terminated when
+ * `batches` ends, fails, is abandoned, or `signal` aborts. `onRead(bytes, records)` tells the
+ * bytes read and records parsed so far.
  */
-export function parseInWorker(input: Readable, source: string, o: { signal?: AbortSignal; /** Bytes read so far, records parsed so far. */ onRead?(bytes: number, records: number): void } = {}): WorkerParse {
+export function parseInWorker(input: Readable, source: string, o: { signal?: AbortSignal; onRead?(bytes: number, records: number): void } = {}): WorkerParse {
   const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { execArgv: [], workerData: { source } });
   running++;
   // Decoding and cleaning run here, beside the database, leaving the worker the XML itself.
