@@ -18,6 +18,8 @@ export interface OllamaLeaseOptions {
   numCtx: number;
   /** Called once, with the worse of the caller's outcome and what the lease observed. */
   onRelease(outcome: LeaseOutcome): Promise<void>;
+  /** Called when a chat stream yields its first chunk (the pool defers its own work until then). */
+  onFirstToken?(): void;
 }
 
 class IdleTimeout extends Error {}
@@ -64,8 +66,9 @@ export class OllamaLease implements ModelLease {
         }),
       );
       const it = stream[Symbol.asyncIterator]();
-      for (;;) {
+      for (let first = true; ; first = false) {
         const step = await this.guard(call, () => it.next());
+        if (first) this.opts.onFirstToken?.();
         if (step.done) return;
         const part = step.value;
         if (part.done) {

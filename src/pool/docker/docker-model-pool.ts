@@ -7,14 +7,16 @@ import type { PoolMetrics } from '../pool-metrics.ts';
 import { waitForWarm } from '../wait-warm.ts';
 import { dockerPoolHealth } from './docker-pool-health.ts';
 import { DeathWatch } from './death-watch.ts';
-import { keepAliveFor, launchModelContainer, prepareEngine } from './launch.ts';
+import { ContainerStarter } from './container-starter.ts';
+import { EngineSetup } from './engine-setup.ts';
+import { keepAliveFor } from './launch.ts';
 import { EngineLiveness } from './engine-liveness.ts';
 import { LeaseQueue } from './lease-queue.ts';
 import { ModelEngine } from './model-engine.ts';
+import { QuietGate } from './quiet-gate.ts';
 import { Removals } from './removals.ts';
 import { DEFAULT_TIMINGS, type DockerPoolTimings, type PoolConfigView } from './pool-config.ts';
-import { StartBlock } from './start-block.ts';
-import { ollamaAnswers, StartCancelled } from './readiness.ts';
+import { probeIdle } from './readiness.ts';
 import { countSlots, idleChecks, leaseSlot, notRunning, pickSlot, planCapacity, type Slot } from './slots.ts';
 
 export interface DockerModelPoolOptions {
@@ -42,15 +44,9 @@ export class DockerModelPool implements ModelPool {
   private readonly queue: LeaseQueue<ModelLease>;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly log: Logger;
-  private home = '/root';
-  private initialized = false;
   private closed = false;
-  private readonly blocker: StartBlock;
-  private reaped = false;
-  private createdNetwork = false;
-  private failuresInARow = 0;
-  private nextStartAt = 0;
-  private models: { chat: boolean | null; embed: boolean | null } = { chat: null, embed: null };
+  private readonly setup: EngineSetup;
+  private readonly starter: ContainerStarter;
   private readonly deaths: DeathWatch;
   private readonly liveness: EngineLiveness;
   /** Aborted by close(): every wait of a container start ends at once. */
@@ -58,14 +54,16 @@ export class DockerModelPool implements ModelPool {
   private readonly timings: DockerPoolTimings;
   private holdMsAvg = 2000;
   private readonly removals: Removals;
+  private readonly gate: QuietGate;
 
   constructor(private readonly opts: DockerModelPoolOptions) {
     this.instance = opts.config.POOL_INSTANCE ?? 'default';
-    this.engine = new ModelEngine(opts.docker, this.instance, this.owner);
+    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
+    this.gate = new QuietGate({ idleMs: this.timings.quietIdleMs, maxDelayMs: this.timings.quietMaxDelayMs });
+    // With someone queued, a start or a removal (which frees room under the cap) is what they wait on: no holding back.
+    this.engine = new ModelEngine(opts.docker, this.instance, this.owner, () => (this.queue.length ? Promise.resolve() : this.gate.wait()));
     this.queue = new LeaseQueue(opts.config.POOL_QUEUE_MAX);
     this.log = opts.log.child({ pool: this.instance });
-    this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-    this.blocker = new StartBlock(this.timings.blockedRetryMs);
     this.deaths = new DeathWatch(
       this.engine,
       { onDeath: (id) => this.onContainerDied(id), onStreamEnd: () => void this.checkEngine(), reconcile: () => this.reconcile() },
@@ -74,6 +72,18 @@ export class DockerModelPool implements ModelPool {
     );
     this.removals = new Removals((id) => this.engine.remove(id), this.log, () => void this.checkEngine());
     this.liveness = new EngineLiveness(this.engine, { onDown: () => this.onEngineDown(), onUp: () => this.recover(), onTick: () => this.onTick() });
+    this.setup = new EngineSetup(this.engine, opts.config, this.log, this.deaths, this.liveness, this.timings.blockedRetryMs, {
+      closed: () => this.closed,
+      startOne: () => this.starter.startOne(),
+      maintain: () => this.maintain(),
+      checkEngine: () => this.checkEngine(),
+    });
+    this.starter = new ContainerStarter({
+      engine: this.engine, config: opts.config, instance: this.instance, log: this.log, metrics: opts.metrics, setup: this.setup,
+      slots: this.slots, removals: this.removals, closing: this.closing.signal, closed: () => this.closed,
+      changed: () => this.updateGauge(), ready: () => this.dispatch(), checkEngine: () => this.checkEngine(),
+      blocked: (reason) => this.queue.rejectAll(() => new PoolUnavailableError(`No model container can start: ${reason}`)),
+    });
   }
 
   private get engineUp(): boolean {
@@ -81,13 +91,13 @@ export class DockerModelPool implements ModelPool {
   }
 
   private get blocked(): string | undefined {
-    return this.blocker.reason;
+    return this.setup.blocked;
   }
 
   /** Reaps containers of previous processes, checks the image, ensures the network, then warms up in the background. */
   async start(): Promise<void> {
     this.liveness.start();
-    await this.initialize();
+    await this.setup.initialize();
   }
 
   async lease(userId: string, opts: { signal?: AbortSignal } = {}): Promise<ModelLease> {
@@ -99,6 +109,7 @@ export class DockerModelPool implements ModelPool {
     const now = this.queue.length === 0 ? this.take(userId) : undefined;
     if (now) return this.observeWait(now, started);
     if (this.queue.full) throw new PoolSaturatedError(this.retryAfterS());
+    this.gate.hurry();
     const waiting = this.queue.enqueue(userId, {
       timeoutMs: this.opts.config.POOL_LEASE_TIMEOUT_MS,
       signal: opts.signal,
@@ -109,8 +120,9 @@ export class DockerModelPool implements ModelPool {
   }
 
   async health(): Promise<PoolHealth> {
-    const { closed, engineUp, initialized, blocked, models } = this;
-    return dockerPoolHealth({ closed, engineUp, initialized, blocked, models, counts: this.counts(), queued: this.queue.length }, this.opts.config);
+    const { closed, engineUp, blocked } = this;
+    const { models } = this.starter;
+    return dockerPoolHealth({ closed, engineUp, initialized: this.setup.initialized, blocked, models, counts: this.counts(), queued: this.queue.length }, this.opts.config);
   }
 
   /** Resolves once POOL_MIN_WARM (or `count`) containers are warm. */
@@ -126,6 +138,7 @@ export class DockerModelPool implements ModelPool {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort();
+    this.gate.open();
     this.liveness.stop();
     this.deaths.stop();
     this.queue.rejectAll(() => new PoolUnavailableError('The model pool is shutting down.'));
@@ -135,74 +148,23 @@ export class DockerModelPool implements ModelPool {
     // Every container this process labelled, whether or not the pool still tracked it.
     const removed = await this.engine.removeOwn().catch(() => 0);
     this.log.info({ removed }, 'model pool closed');
-    if (this.createdNetwork) await this.engine.removeNetwork(this.opts.config.POOL_NETWORK);
+    if (this.setup.createdNetwork) await this.engine.removeNetwork(this.opts.config.POOL_NETWORK);
     this.updateGauge();
-  }
-
-  private async initialize(): Promise<void> {
-    try {
-      if (!(await this.engine.ping())) return this.liveness.markDown();
-      // Orphans are reaped once, at this process's start: later (engine recovery, retries) anything
-      // else labelled with this instance is work that began after us, e.g. a `models pull`.
-      const prep = await prepareEngine(this.engine, this.opts.config, { reap: !this.reaped });
-      this.reaped = true;
-      if (prep.reaped) this.log.warn({ reaped: prep.reaped }, 'removed model containers left by a previous gateway process');
-      this.createdNetwork ||= prep.createdNetwork;
-      if (prep.blocked) {
-        this.log.error({ image: this.opts.config.POOL_IMAGE }, 'model image missing');
-        this.blocker.set(prep.blocked);
-        this.initialized = true;
-        return;
-      }
-      this.home = prep.home;
-      await this.deaths.start();
-      this.unblock();
-      this.initialized = true;
-      this.maintain();
-    } catch (e) {
-      this.log.error({ err: (e as Error).message }, 'model pool initialisation failed');
-      if (!(await this.engine.ping())) return this.liveness.markDown();
-      this.blocker.set((e as Error).message);
-      this.initialized = true;
-    }
-  }
-
-  private unblock(): void {
-    if (this.blocker.clear()) this.log.info('model containers can start again');
-  }
-
-  /**
-   * While blocked: checks the engine, image and network again, then tries one container (which
-   * shows whether the chat model is there now, e.g. after `models pull`). Leases keep failing
-   * fast meanwhile; the first start that works lifts the block.
-   */
-  private async retryBlocked(): Promise<void> {
-    try {
-      const prep = await prepareEngine(this.engine, this.opts.config, { reap: false });
-      this.createdNetwork ||= prep.createdNetwork;
-      if (prep.blocked) return this.blocker.set(prep.blocked);
-      this.home = prep.home;
-      if (!this.deaths.watching) await this.deaths.start();
-      if (await this.startOne()) {
-        this.unblock();
-        this.maintain();
-      } else if (this.blocked && !this.closed) {
-        this.blocker.set(this.blocked);
-      }
-    } catch (e) {
-      if (!this.closed && (await this.checkEngine())) this.blocker.set((e as Error).message);
-    }
   }
 
   /** A ready container for `userId`: its own idle one first, else an unbound warm one. */
   private take(userId: string): ModelLease | undefined {
     const slot = pickSlot(this.slots.values(), userId);
     if (!slot) return undefined;
+    const firstToken = this.gate.leased();
     const lease = leaseSlot(slot, userId, {
       idleTimeoutMs: this.opts.config.POOL_STREAM_IDLE_MS,
       keepAlive: keepAliveFor(this.opts.config),
       numCtx: this.opts.config.NUM_CTX,
+      onFirstToken: firstToken,
       onRelease: (outcome, heldMs) => {
+        firstToken();
+        this.gate.released();
         this.holdMsAvg = this.holdMsAvg * 0.8 + heldMs * 0.2;
         this.onRelease(slot, outcome);
       },
@@ -246,7 +208,7 @@ export class DockerModelPool implements ModelPool {
     const slot = [...this.slots.values()].find((s) => s.containerId === containerId);
     if (!slot) return;
     // Dying while starting is a failed start: back off, or a crashing image would loop.
-    if (slot.state === 'starting') this.backOffStarts();
+    if (slot.state === 'starting') this.starter.backOff();
     this.retire(slot, 'died');
   }
 
@@ -257,61 +219,12 @@ export class DockerModelPool implements ModelPool {
   }
 
   private maintain(): void {
-    if (this.closed || !this.engineUp || this.blocked || !this.initialized) return;
+    if (this.closed || !this.engineUp || this.blocked || !this.setup.initialized) return;
     const c = this.opts.config;
     const plan = planCapacity({ slots: [...this.slots.values()], waitingUsers: this.queue.users(), minWarm: c.POOL_MIN_WARM, max: c.POOL_MAX_CONTAINERS });
     for (const s of plan.evict) this.retire(s, 'evicted', false);
-    if (plan.start <= 0 || Date.now() < this.nextStartAt) return; // backing off after failed starts: the tick retries
-    for (let i = 0; i < plan.start; i++) this.track(this.startOne());
-  }
-
-  /** Starts one container; resolves whether it became ready. */
-  private async startOne(): Promise<boolean> {
-    const c = this.opts.config;
-    const name = `cv-model-${this.instance}-${randomBytes(4).toString('hex')}`.slice(0, 63);
-    // Age counts from here (creation), not from ready: POOL_MAX_AGE_S bounds the container's whole life.
-    const slot: Slot = { name, state: 'starting', requests: 0, createdAt: Date.now(), lastUsedAt: 0 };
-    this.slots.set(name, slot);
-    this.updateGauge();
-    const t0 = performance.now();
-    const gone = () => this.closed || this.slots.get(name) !== slot;
-    slot.cancelStart = new AbortController();
-    const signal = AbortSignal.any([this.closing.signal, slot.cancelStart.signal]);
-    try {
-      const { host, warm } = await launchModelContainer(this.engine, c, { name, home: this.home, signal, onCreated: (id) => (slot.containerId = id) });
-      slot.host = host;
-      this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
-      if (!warm.chatPresent) {
-        this.blocker.set(`the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`);
-        throw new Error(this.blocked);
-      }
-      if (gone()) throw new StartCancelled();
-      slot.cancelStart = undefined;
-      slot.state = 'ready';
-      slot.checkedAt = Date.now();
-      this.failuresInARow = 0;
-      this.opts.metrics?.containerStart.observe((performance.now() - t0) / 1000);
-      this.log.debug({ container: name, ms: Math.round(performance.now() - t0) }, 'model container ready');
-      this.updateGauge();
-      this.dispatch();
-      return true;
-    } catch (e) {
-      if (this.slots.get(name) === slot) this.slots.delete(name);
-      if (slot.containerId) await this.removals.run(slot.containerId);
-      this.updateGauge();
-      if (this.closed || e instanceof StartCancelled) return false;
-      this.backOffStarts();
-      this.log.error({ container: name, err: (e as Error).message, inARow: this.failuresInARow }, 'model container failed to start');
-      if (!(await this.checkEngine())) return false;
-      if (this.blocked) this.queue.rejectAll(() => new PoolUnavailableError(`No model container can start: ${this.blocked}`));
-      return false;
-    }
-  }
-
-  private backOffStarts(): void {
-    this.opts.metrics?.failures.inc({ reason: 'start' });
-    this.failuresInARow++;
-    this.nextStartAt = Date.now() + Math.min(30_000, 250 * 2 ** this.failuresInARow);
+    if (plan.start <= 0 || this.starter.backingOff) return; // backing off after failed starts: the tick retries
+    for (let i = 0; i < plan.start; i++) this.track(this.starter.startOne());
   }
 
   /** Pings the engine; on failure every waiter fails fast until it returns. */
@@ -332,7 +245,7 @@ export class DockerModelPool implements ModelPool {
     for (const s of checks.expired) this.retire(s, 'age');
     for (const s of checks.probe) void this.probe(s);
     if (this.removals.outstanding.length) this.track(this.removals.retry());
-    const retry = this.initialized ? this.blocker.retryIfDue(() => this.retryBlocked()) : undefined;
+    const retry = this.setup.retryIfDue();
     if (retry) this.track(retry);
     this.maintain();
   }
@@ -342,12 +255,8 @@ export class DockerModelPool implements ModelPool {
    * not enough) is retired now, not when a user gets it and waits out the idle timeout.
    */
   private async probe(slot: Slot): Promise<void> {
-    slot.probing = true;
-    const ok = await ollamaAnswers(slot.host!, this.timings.idleProbeTimeoutMs, this.closing.signal);
-    slot.probing = false;
-    slot.probeFailures = ok ? 0 : (slot.probeFailures ?? 0) + 1;
-    if (ok) slot.checkedAt = Date.now();
-    else if (slot.probeFailures >= 2 && !this.closed && slot.state === 'ready' && this.slots.get(slot.name) === slot) this.retire(slot, 'unresponsive');
+    const silent = await probeIdle(slot, this.timings.idleProbeTimeoutMs, this.closing.signal);
+    if (silent && !this.closed && slot.state === 'ready' && this.slots.get(slot.name) === slot) this.retire(slot, 'unresponsive');
   }
 
   /** Retires containers the pool counts as ready or busy that no longer run (after an engine or events gap). */
@@ -362,8 +271,8 @@ export class DockerModelPool implements ModelPool {
     if (this.closed) return;
     await this.reconcile().catch(() => undefined);
     this.log.info('the Docker engine answers again');
-    this.nextStartAt = 0;
-    await this.initialize();
+    this.starter.resetBackoff();
+    await this.setup.initialize();
   }
 
   private counts() {

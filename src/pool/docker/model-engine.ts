@@ -31,10 +31,16 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
  * pulled here: model containers run only from local images (pulling needs egress).
  */
 export class ModelEngine {
+  /**
+   * @param quiet awaited before each heavy step of the pool's background work (container create,
+   *   start, and `remove`), so the pool can hold it back while a request waits for its first token
+   *   (see QuietGate). Shutdown and reaping (`removeOwn`, `reapOrphans`) never wait on it.
+   */
   constructor(
     readonly docker: Docker,
     private readonly instance: string,
     private readonly owner: string,
+    private readonly quiet: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async ping(timeoutMs = 1500): Promise<boolean> {
@@ -97,12 +103,14 @@ export class ModelEngine {
 
   /** Creates and starts one model container, then reads its address on the model network. */
   async startContainer(spec: Omit<ModelContainerSpecInput, 'instance' | 'owner'>, onCreated: (id: string) => void): Promise<StartedContainer> {
+    await this.quiet();
     const container = await withTimeout(
       this.docker.createContainer(modelContainerSpec({ ...spec, instance: this.instance, owner: this.owner })),
       30_000,
       'container create',
     );
     onCreated(container.id);
+    await this.quiet();
     await withTimeout(container.start(), 30_000, 'container start');
     const info = await withTimeout(container.inspect(), 10_000, 'container inspect');
     const ip = info.NetworkSettings?.Networks?.[spec.network]?.IPAddress;
@@ -110,8 +118,13 @@ export class ModelEngine {
     return { id: container.id, name: spec.name, ip };
   }
 
-  /** Force-removes a container (kills it first); a container already gone is fine. */
+  /** Force-removes a container (kills it first) at the next quiet moment; a container already gone is fine. */
   async remove(id: string): Promise<void> {
+    await this.quiet();
+    await this.removeNow(id);
+  }
+
+  private async removeNow(id: string): Promise<void> {
     try {
       await withTimeout(this.docker.getContainer(id).remove({ force: true, v: true }), 30_000, 'container remove');
     } catch (e) {
@@ -130,14 +143,14 @@ export class ModelEngine {
   /** Removes every container of this instance left by a previous process (crash, kill -9). */
   async reapOrphans(): Promise<number> {
     const orphans = (await this.list(false)).filter((c) => c.Labels?.[LABEL_OWNER] !== this.owner);
-    await Promise.all(orphans.map((c) => this.remove(c.Id)));
+    await Promise.all(orphans.map((c) => this.removeNow(c.Id)));
     return orphans.length;
   }
 
   /** Removes every container of this process. */
   async removeOwn(): Promise<number> {
     const own = await this.list(true);
-    await Promise.all(own.map((c) => this.remove(c.Id)));
+    await Promise.all(own.map((c) => this.removeNow(c.Id)));
     return own.length;
   }
 

@@ -17,6 +17,17 @@ export interface DockerPoolTimings {
   idleProbeTimeoutMs: number;
   /** First delay before subscribing to Docker events again after the stream ended. */
   eventsRetryMs: number;
+  /** Background Docker work waits for a quiet moment (QuietGate): this long without lease activity counts as one... */
+  quietIdleMs: number;
+  /** ...and it never waits longer than this; 0 turns the waiting off. */
+  quietMaxDelayMs: number;
 }
 
-export const DEFAULT_TIMINGS: DockerPoolTimings = { blockedRetryMs: 15_000, idleProbeMs: 10_000, idleProbeTimeoutMs: 2_000, eventsRetryMs: 500 };
+export const DEFAULT_TIMINGS: DockerPoolTimings = {
+  blockedRetryMs: 15_000,
+  idleProbeMs: 10_000,
+  idleProbeTimeoutMs: 2_000,
+  eventsRetryMs: 500,
+  quietIdleMs: 250,
+  quietMaxDelayMs: 1_000,
+};

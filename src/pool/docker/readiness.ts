@@ -39,6 +39,23 @@ export async function ollamaAnswers(host: string, timeoutMs: number, signal?: Ab
   }
 }
 
+/**
+ * Probes an idle ready container (GET /api/version) and records the outcome on its slot. True when
+ * it failed twice in a row: one slow answer on a loaded host is not enough to retire it.
+ */
+export async function probeIdle(
+  slot: { host?: string; probing?: boolean; probeFailures?: number; checkedAt?: number },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  slot.probing = true;
+  const ok = await ollamaAnswers(slot.host!, timeoutMs, signal);
+  slot.probing = false;
+  slot.probeFailures = ok ? 0 : (slot.probeFailures ?? 0) + 1;
+  if (ok) slot.checkedAt = Date.now();
+  return slot.probeFailures >= 2;
+}
+
 export interface WarmResult {
   chatPresent: boolean;
   embedPresent: boolean;
@@ -68,7 +85,9 @@ export async function warmUp(
     const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: withDeadline(left(), signal) }) });
     const options = { num_ctx: numCtx };
     await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
-    await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
+    // Streamed, as real requests are: the server's streaming path is warm before a user needs it.
+    const primer = await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], stream: true, keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
+    for await (const part of primer) if (part.done) break;
     return result;
   } catch (e) {
     if (signal?.aborted) throw new StartCancelled();

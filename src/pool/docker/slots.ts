@@ -99,7 +99,7 @@ export function notRunning(slots: Iterable<Slot>, running: Set<string>): Slot[] 
 export function leaseSlot(
   slot: Slot,
   userId: string,
-  opts: { idleTimeoutMs: number; keepAlive: string; numCtx: number; onRelease(outcome: LeaseOutcome, heldMs: number): void },
+  opts: { idleTimeoutMs: number; keepAlive: string; numCtx: number; onRelease(outcome: LeaseOutcome, heldMs: number): void; onFirstToken?(): void },
 ): OllamaLease {
   slot.state = 'busy';
   slot.userId = userId;
@@ -111,6 +111,7 @@ export function leaseSlot(
     keepAlive: opts.keepAlive,
     numCtx: opts.numCtx,
     onRelease: async (outcome) => opts.onRelease(outcome, performance.now() - leasedAt),
+    onFirstToken: opts.onFirstToken,
   });
   return slot.lease;
 }
