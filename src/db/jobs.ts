@@ -73,7 +73,7 @@ export function updateProgress(db: Db, id: string, p: { done: number; total: num
     .execute();
 }
 
-export function finishJob(db: Db, id: string, status: Extract<JobStatus, 'succeeded' | 'failed'>, f: { error?: string; result?: unknown; warnings: string[]; done: number; total: number | null }) {
+export function finishJob(db: Db, id: string, status: Extract<JobStatus, 'succeeded' | 'failed'>, f: { error?: string; result?: unknown; warnings: string[]; done: number; total: number | null; unit: string }) {
   return db
     .updateTable('jobs')
     .set({
@@ -83,6 +83,7 @@ export function finishJob(db: Db, id: string, status: Extract<JobStatus, 'succee
       warnings: JSON.stringify(f.warnings),
       progress_done: f.done,
       progress_total: f.total,
+      progress_unit: f.unit,
       finished_at: new Date(),
       heartbeat_at: new Date(),
     })

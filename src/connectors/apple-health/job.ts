@@ -26,8 +26,6 @@ export function registerAppleHealthJob(jobs: JobRunner, importer: AppleHealthImp
         if (!ctx.userId) throw new Error('an import job needs a user');
         // The upload's size is the first total (the XML's own size replaces it once the zip is open).
         ctx.progress(0, (await stat(ctx.params.path)).size, 'bytes');
-        let unit = 'bytes';
-        let unitSince = 0;
         const summary = await importer.import(ctx.params.path, ctx.userId, {
           importId: ctx.jobId,
           signal: ctx.signal,
@@ -35,16 +33,10 @@ export function registerAppleHealthJob(jobs: JobRunner, importer: AppleHealthImp
           onProgress: (p) => {
             // Daily items are written after the samples are committed: the job stays at its samples total.
             if (p.phase === 'items') return;
-            const u = p.phase === 'parsing' ? 'bytes' : 'samples';
-            if (u !== unit) (unit = u), (unitSince = performance.now());
-            ctx.progress(p.done, p.total, u);
+            ctx.progress(p.done, p.total, p.phase === 'parsing' ? 'bytes' : 'samples');
           },
           onClinicalRecords: clinical?.(ctx.userId, ctx.warn),
         });
-        // The runner writes progress at most every 500 ms, and its final write keeps the unit last
-        // written: a short commit could end before the switch to samples was written.
-        const wait = 600 - (performance.now() - unitSince);
-        if (unit === 'samples' && wait > 0) await new Promise((r) => setTimeout(r, wait));
         return summary;
       } finally {
         if (ctx.params.deleteAfter) await rm(ctx.params.path, { force: true });

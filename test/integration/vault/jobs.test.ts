@@ -59,6 +59,23 @@ describe('jobs', () => {
     expect(r.body).toMatchObject({ id: jobId, status: 'succeeded', progress: { done: 3, total: 3, unit: 'things' }, warnings: ['thing 2 was odd'], result: { counted: 3 } });
   });
 
+  it('a finished job shows the progress unit it last reported, even one switched just before the end', async () => {
+    rt.deps.jobs.register('test.units', {
+      resumable: false,
+      unit: 'bytes',
+      async run(ctx) {
+        ctx.progress(100, 100, 'bytes');
+        await new Promise((r) => setTimeout(r, 150)); // that write is done
+        // Within the runner's 500 ms write interval of the last write, then done at once.
+        ctx.progress(7, 7, 'samples');
+        return {};
+      },
+    });
+    const { jobId } = await rt.deps.jobs.enqueue({ type: 'test.units', userId: u.userId, params: {} });
+    await waitFor(u.userId, jobId, 'succeeded');
+    expect((await rt.api('GET', `/api/jobs/${jobId}`, { token: u.token })).body.progress).toEqual({ done: 7, total: 7, unit: 'samples' });
+  });
+
   it('a failing job ends failed with its error, and one user cannot see another user’s job', async () => {
     const { jobId } = await rt.deps.jobs.enqueue({ type: 'test.count', userId: u.userId, params: { n: 2, fail: true } });
     const failed = await waitFor(u.userId, jobId, 'failed');
