@@ -35,8 +35,9 @@ export class QuietGate {
       done = true;
       this.awaiting--;
       this.touch();
-      // The request just got going: the best moment for background work.
-      if (this.awaiting === 0) this.flush();
+      // The request just got going: the best moment for background work. Not synchronously, though:
+      // the token goes on to the user first (the Docker calls' own setup would otherwise delay it).
+      if (this.awaiting === 0) setImmediate(() => this.awaiting === 0 && this.flush());
     };
   }
 
