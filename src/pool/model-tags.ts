@@ -1,10 +1,12 @@
-import { withDeadline } from '../lib/deadline.ts';
+import { withinDeadline } from '../lib/deadline.ts';
 
 /** Asks an Ollama server (GET /api/tags) which models it holds. Throws when it does not answer. */
 export async function fetchModelNames(host: string, timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
-  const res = await fetch(`${host}/api/tags`, { signal: withDeadline(timeoutMs, signal) });
-  if (!res.ok) throw new Error(`GET /api/tags answered ${res.status}`);
-  const body = (await res.json()) as { models?: { name?: string; model?: string }[] };
+  const body = await withinDeadline(timeoutMs, signal, async (s) => {
+    const res = await fetch(`${host}/api/tags`, { signal: s });
+    if (!res.ok) throw new Error(`GET /api/tags answered ${res.status}`);
+    return (await res.json()) as { models?: { name?: string; model?: string }[] };
+  });
   return (body.models ?? []).flatMap((m) => [m.name, m.model]).filter((n): n is string => typeof n === 'string');
 }
 

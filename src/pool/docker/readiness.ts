@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ollama } from 'ollama';
 import { fetchModelNames, modelPresent } from '../model-tags.ts';
-import { withDeadline } from '../../lib/deadline.ts';
+import { withinDeadline } from '../../lib/deadline.ts';
 
 /** Thrown when a start is abandoned because the pool closed (or dropped the container) meanwhile. */
 export class StartCancelled extends Error {
@@ -16,8 +16,7 @@ export async function waitForOllama(host: string, deadline: number, signal?: Abo
   let delay = 20;
   while (!signal?.aborted) {
     try {
-      const res = await fetch(`${host}/api/version`, { signal: withDeadline(1000, signal) });
-      if (res.ok) return;
+      if (await ollamaAnswers(host, 1000, signal)) return;
     } catch {
       /* not listening yet (or aborted: the loop condition says which) */
     }
@@ -28,12 +27,18 @@ export async function waitForOllama(host: string, deadline: number, signal?: Abo
   throw new StartCancelled();
 }
 
-/** True when GET /api/version answers within `timeoutMs` (the idle probe of ready containers). */
+/**
+ * True when GET /api/version answers within `timeoutMs` (readiness, and the idle probe of ready
+ * containers). False by the deadline even if the fetch ignores its abort: a paused container
+ * accepts the connection and never answers, and a probe that never settled would never retire it.
+ */
 export async function ollamaAnswers(host: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   try {
-    const res = await fetch(`${host}/api/version`, { signal: withDeadline(timeoutMs, signal) });
-    await res.body?.cancel();
-    return res.ok;
+    return await withinDeadline(timeoutMs, signal, async (s) => {
+      const res = await fetch(`${host}/api/version`, { signal: s });
+      await res.body?.cancel();
+      return res.ok;
+    });
   } catch {
     return false;
   }
@@ -76,19 +81,20 @@ export async function warmUp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<WarmResult> {
-  const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(1, deadline - Date.now());
   try {
-    const names = await fetchModelNames(host, left(), signal);
-    const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
-    if (!result.chatPresent) return result;
-    const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: withDeadline(left(), signal) }) });
-    const options = { num_ctx: numCtx };
-    await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
-    // Streamed, as real requests are: the server's streaming path is warm before a user needs it.
-    const primer = await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], stream: true, keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
-    for await (const part of primer) if (part.done) break;
-    return result;
+    // One bound for the whole warm-up, kept by a timer even if a call ignores its abort.
+    return await withinDeadline(timeoutMs, signal, async (bound) => {
+      const names = await fetchModelNames(host, timeoutMs, bound);
+      const result = { chatPresent: modelPresent(names, models.chat), embedPresent: modelPresent(names, models.embed) };
+      if (!result.chatPresent) return result;
+      const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([bound, init.signal]) : bound }) });
+      const options = { num_ctx: numCtx };
+      await client.chat({ model: models.chat, messages: [], keep_alive: keepAlive, options });
+      // Streamed, as real requests are: the server's streaming path is warm before a user needs it.
+      const primer = await client.chat({ model: models.chat, messages: [{ role: 'user', content: 'Reply with OK.' }], stream: true, keep_alive: keepAlive, options: { ...options, num_predict: 1 } });
+      for await (const part of primer) if (part.done) break;
+      return result;
+    });
   } catch (e) {
     if (signal?.aborted) throw new StartCancelled();
     throw e;
