@@ -1,13 +1,4 @@
 /**
- * A signal that aborts after `ms` (reason: a `TimeoutError`) or as soon as `signal` does, so a
- * call bounded by its own timeout still ends the moment its caller (a job, the pool's close) stops.
- */
-export function withDeadline(ms: number, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/**
  * Runs `work` with a signal that aborts after `ms` or when `signal` does, and settles by then
  * whether or not `work` heeds its signal: a TimeoutError after `ms`, the caller's reason on
  * abort. Node 20's fetch can lose the link between a request and the signal it follows under

@@ -1,6 +1,6 @@
 import { Client } from 'fhir-kit-client';
 import { abortableSleep } from '../../lib/sleep.ts';
-import { withDeadline } from '../../lib/deadline.ts';
+import { withinDeadline } from '../../lib/deadline.ts';
 import type { Json } from './map/datatypes.ts';
 
 /** Supplies bearer tokens: `current` refreshes ahead of expiry, `refresh` forces one after a 401. */
@@ -149,9 +149,14 @@ export class FhirReader {
     for (let attempt = 0; ; attempt++) {
       this.o.signal?.throwIfAborted();
       this.requests++;
-      const signal = withDeadline(timeoutMs, this.o.signal);
+      // Bounded by a timer of our own, not only by the signal: Node 20's fetch can lose its link to
+      // a signal under GC pressure, and a server that never answers would then hold the sync forever.
+      let signal: AbortSignal | undefined;
       try {
-        const answer = await send({ signal, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+        const answer = await withinDeadline(timeoutMs, this.o.signal, (s) => {
+          signal = s;
+          return send({ signal: s, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+        });
         this.answered++;
         return answer;
       } catch (e) {
@@ -159,7 +164,7 @@ export class FhirReader {
         const err = e as KitError;
         const status = err.response?.status;
         // The job's own stop was handled above, so an aborted signal here is the request's deadline.
-        const timedOut = status === undefined && signal.aborted;
+        const timedOut = status === undefined && !!signal?.aborted;
         if (timedOut) timeouts++;
         if (status !== undefined && !RETRYABLE.has(status)) this.answered++;
         if (status === 401) {

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { abortableSleep } from '../../lib/sleep.ts';
-import { withDeadline } from '../../lib/deadline.ts';
+import { withinDeadline } from '../../lib/deadline.ts';
 import { waitFromHeaders } from './retry-after.ts';
 
 export interface ApiClientOptions {
@@ -45,12 +45,15 @@ export class ApiClient {
       let res: Response;
       let text: string;
       const timeoutMs = this.opts.requestTimeoutMs ?? 30_000;
-      const signal = withDeadline(timeoutMs, this.opts.signal);
       try {
-        res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
-        // The body is read under the same deadline: a server that stalls mid-answer is a failed attempt too.
-        text = res.ok ? await res.text() : '';
-        if (!res.ok) await res.body?.cancel().catch(() => undefined);
+        // The body is read under the same deadline: a server that stalls mid-answer is a failed
+        // attempt too. The deadline is a timer of our own (Node 20's fetch can lose its signal).
+        [res, text] = await withinDeadline(timeoutMs, this.opts.signal, async (signal) => {
+          const r = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
+          const body = r.ok ? await r.text() : '';
+          if (!r.ok) await r.body?.cancel().catch(() => undefined);
+          return [r, body] as const;
+        });
       } catch (e) {
         if (this.opts.signal?.aborted) throw e;
         const timedOut = (e as Error).name === 'TimeoutError';
