@@ -30,6 +30,8 @@ export interface Runtime {
   deps: AppDeps;
   database: DatabaseHandle;
   app: ReturnType<typeof createApp>;
+  /** Finishes or removes what imports interrupted by an earlier stop left (run once the jobs runner has started). */
+  recoverInterruptedImports(): Promise<void>;
   /** Stops jobs and closes the database (and, later, the model pool). */
   close(): Promise<void>;
 }
@@ -122,7 +124,7 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
   const chat = new ChatService({ pool, retriever, audit, conversations, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
-  wireWearables(deps, keys);
+  const wearables = wireWearables(deps, keys);
   // The web client. Its SPA fallback passes /api, /v1, /health and /metrics on, so mount order does not matter.
   deps.mounts!.push({ path: '/', app: webRoutes() });
   const app = createApp(deps);
@@ -130,6 +132,7 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
     deps,
     database,
     app,
+    recoverInterruptedImports: () => wearables.appleHealth.recoverAll(),
     async close() {
       embeddings.stop();
       await jobs.stop();
@@ -143,6 +146,9 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
 export async function serveGateway(config: Config): Promise<{ runtime: Runtime; server: ServerType; url: string }> {
   const runtime = await buildRuntime(config);
   await runtime.deps.jobs.start();
+  // After the runner has failed the imports a stopped process left running: finish or remove
+  // what they staged, in the background (a large leftover must not delay listening).
+  void runtime.recoverInterruptedImports().catch((e: Error) => runtime.deps.log.error({ err: e.message }, 'sweep of interrupted imports failed'));
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: runtime.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
   });

@@ -138,6 +138,12 @@ export async function deleteStaged(db: Db, userId: string, source: string, impor
   return Number(r.numDeletedRows);
 }
 
+/** Users with staged rows or an items marker of some import (what a start-up sweep visits). */
+export async function usersWithStagedImports(db: Db): Promise<string[]> {
+  const r = await sql<{ user_id: string }>`select distinct user_id from wearable_batches where source like '~%'`.execute(db);
+  return r.rows.map((x) => x.user_id);
+}
+
 /** Import ids with staged rows or an items marker for a user (`~pending:` / `~items:` rows). */
 export async function listStagedImports(db: Db, userId: string) {
   const r = await sql<{ kind: string; import_id: string; source: string; newest: Date }>`

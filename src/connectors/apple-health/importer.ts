@@ -8,6 +8,7 @@ import type { Database } from '../../db/schema.ts';
 import type { CommitResult, TimeSeriesStore } from '../timeseries/store.ts';
 import { recoverUnfinishedImports, StagedImport } from '../timeseries/staged-import.ts';
 import { findJob } from '../../db/jobs.ts';
+import { usersWithStagedImports } from '../../db/wearables.ts';
 import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
 import type { ParseCounts } from './parse-export.ts';
 import { samplerWarnings } from './export-samples.ts';
@@ -79,6 +80,17 @@ export class AppleHealthImporter {
       return await this.run(path, userId, importId, o);
     } finally {
       this.running.delete(importId);
+    }
+  }
+
+  /**
+   * The same for every user, at the gateway's start (after the job runner has failed the imports
+   * a stopped process left running): a published import's missing daily items are written now,
+   * not at that user's next import, and staged rows nobody will publish go. Errors are logged.
+   */
+  async recoverAll(): Promise<void> {
+    for (const userId of await usersWithStagedImports(this.db)) {
+      await this.recover(userId).catch((e: Error) => this.log.error({ userId, err: e.message }, 'could not finish what an interrupted import left'));
     }
   }
 

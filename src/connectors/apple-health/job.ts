@@ -15,7 +15,8 @@ export interface AppleHealthJobParams {
  * Registers the import job. Progress is XML bytes while parsing (total known from the start),
  * then samples while committing; the result holds counts only (no health data). Not
  * resumable: a restart mid-import fails the job; its pending rows stay invisible and are
- * removed (or, if it had already published, its daily items finished) by the user's next import.
+ * removed (or, if it had already published, its daily items finished) when the gateway starts
+ * again, or at the user's next import.
  */
 export function registerAppleHealthJob(jobs: JobRunner, importer: AppleHealthImporter, clinical?: (userId: string, warn: (m: string) => void) => ImportOptions['onClinicalRecords']): void {
   jobs.register<AppleHealthJobParams>(APPLE_HEALTH_JOB, {

@@ -35,8 +35,9 @@ const markerAad = (source: string, importId: string) => `wearable-items:${source
  *    marker listing the days whose daily items must be rewritten. This is the commit point:
  *    before it a failure leaves the vault exactly as before (`discard` drops the pending rows);
  * 3. `writeItems` rewrites those days' `wearable.daily` items in short batches from the now
- *    live batches, then drops the marker. If the process dies in between, `recover` (run at the
- *    user's next import) finishes the items from the marker; items are idempotent.
+ *    live batches, then drops the marker. If the process dies in between, `recover` (run when the
+ *    gateway starts and at the user's next import) finishes the items from the marker; items are
+ *    idempotent.
  */
 export class StagedImport {
   readonly result: CommitResult = emptyResult();

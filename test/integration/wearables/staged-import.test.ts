@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,32 @@ describe('staged imports: pending rows are invisible until published in one shor
     expect(await itemCount(rt, userId)).toBe(2);
     expect(await storedSamples(rt, userId)).toEqual({ samples: 8, days: 2 });
     expect(await allRows(userId)).toBe(2);
+  });
+
+  it('at start, the sweep finishes or removes what interrupted imports of every user left, and leaves running ones alone', async () => {
+    const services = wearables(rt);
+    const job = async (userId: string, status: 'failed' | 'running') => {
+      const id = randomUUID();
+      await sql`insert into jobs (id, user_id, type, status) values (${id}, ${userId}, 'apple-health.import', ${status})`.execute(rt.deps.db);
+      return id;
+    };
+    const a = await rt.signup();
+    const b = await rt.signup();
+    const c = await rt.signup();
+    await new StagedImport(rt.deps.db, services.timeSeries, a.userId, 'apple-health', await job(a.userId, 'failed')).stage([steps('2024-04-01', 3)]);
+    const published = new StagedImport(rt.deps.db, services.timeSeries, b.userId, 'apple-health', await job(b.userId, 'failed'));
+    await published.stage([steps('2024-04-02', 2), steps('2024-04-03', 2)]);
+    await published.publish();
+    await new StagedImport(rt.deps.db, services.timeSeries, c.userId, 'apple-health', await job(c.userId, 'running')).stage([steps('2024-04-04', 5)]);
+    expect(await itemCount(rt, b.userId)).toBe(0);
+
+    await services.appleHealth.recoverAll();
+    expect(await allRows(a.userId)).toBe(0);
+    expect(await itemCount(rt, b.userId)).toBe(2);
+    expect(await storedSamples(rt, b.userId)).toEqual({ samples: 4, days: 2 });
+    expect(await allRows(b.userId)).toBe(2);
+    expect(await allRows(c.userId)).toBe(1);
+    expect(await itemCount(rt, c.userId)).toBe(0);
   });
 
   it('a day that arrives in several parts (an export in no order) is merged with what this import staged, counted once', async () => {
