@@ -24,18 +24,19 @@ export interface ConnectOptions {
 }
 
 /**
- * Session settings of every connection. pgvector 0.8's iterative index scans keep walking the
- * HNSW index until enough rows pass the permission filter (a custom placeholder setting is
- * harmless where the extension is absent).
- */
-/**
  * SQL text that begins with this comment is sent as a named prepared statement: parsed and
  * analysed once per connection instead of at every call (the retrieval statement is long).
- * Plans stay custom (`plan_cache_mode = force_custom_plan` on every connection): a generic plan
- * of that statement cannot know how selective the question's words are and is many times slower.
  */
 export const PREPARED = '/* prepared */ ';
 
+/**
+ * Session settings of every connection. pgvector 0.8's iterative index scans keep walking the
+ * HNSW index until enough rows pass the permission filter (a custom placeholder setting is
+ * harmless where the extension is absent). Plans of prepared statements stay custom: a generic
+ * plan of the retrieval statement cannot know how selective the question's words are and is many
+ * times slower (PL/pgSQL functions that want plan reuse say so themselves, as ai_readable does).
+ * And statements marked PREPARED go out as named statements.
+ */
 function onConnect(pool: pg.Pool): pg.Pool {
   pool.on('connect', (client) => {
     client.query('set hnsw.iterative_scan = relaxed_order').catch(() => undefined);
