@@ -23,9 +23,6 @@ function bearer(c: Context): string | undefined {
  */
 export function requireAuth(allow: ReadonlyArray<Principal['via']> = ['session']): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    // Several patterns of one module may match the same request (Hono's `/chat/*` also matches
-    // `/chat`): a request already authenticated is not looked up again.
-    if (c.var.principal && allow.includes(c.var.principal.via)) return next();
     const { accounts, csrfSecret } = c.var.deps;
     const header = bearer(c);
     let principal: Principal;

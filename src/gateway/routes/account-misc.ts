@@ -23,7 +23,8 @@ const tokenBody = z
 export function accountRoutes() {
   const app = new Hono<AppEnv>();
   // Per-path middleware: this group is mounted at /api beside others, so no catch-all here.
-  for (const path of ['/audit/*', '/jobs', '/jobs/*', '/tokens', '/tokens/*']) app.use(path, requireAuth());
+  // Hono's `/x/*` also matches `/x`: one pattern per prefix, so a request is authenticated once.
+  for (const path of ['/audit/*', '/jobs/*', '/tokens/*']) app.use(path, requireAuth());
 
   app.get('/audit/disclosures', async (c) =>
     c.json({ disclosures: await c.var.deps.audit.list(c.var.principal.userId, readQuery(c, disclosureQuery)) }),

@@ -19,7 +19,8 @@ const stopBody = z.object({ conversationId: z.string().uuid() }).strict();
  */
 export function chatRoutes() {
   const app = new Hono<AppEnv>();
-  for (const path of ['/chat', '/chat/*', '/conversations', '/conversations/*']) app.use(path, requireAuth());
+  // Hono's `/x/*` also matches `/x`: one pattern per prefix, so a request is authenticated once.
+  for (const path of ['/chat/*', '/conversations/*']) app.use(path, requireAuth());
 
   app.post('/chat', async (c) => {
     const body = await readJson(c, chatBody);
