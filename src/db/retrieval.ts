@@ -83,9 +83,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   // context (a one-time filter on their counts), and each stops at a few dozen readable items.
   const deepBelow = Math.min(p.perRanker, p.limit);
   // The first walks compute mayBeReadableExpr for each walked row, and only the rows that pass
-  // are ranked (ts_rank_cd is the costly part of those walks) and checked with ai_readable(); the
-  // deep walks check it before ai_readable() too.
-  const mayBeReadable = sql`and ${mayBeReadableExpr}`;
+  // are ranked (ts_rank_cd is the costly part of those walks) and checked with ai_readable(). A
+  // deep walk runs only when the first walks asked for it, and checks the same, in that order.
+  const deepRow = sql`(select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 and ${mayBeReadableExpr} and ${readable('i.id')}`;
   // A short period (two months at most) holds a few thousand items: both rankers then walk it
   // through the (user, date) index instead of the planner's choice of a GIN bitmap of every
   // matching item of every user (a common word, tens of thousands of rows) for the words, and of
@@ -114,12 +114,12 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
         lex_deep as materialized (
           (select i.id from items i
            where ${p.tsqueryAll ? sql`true` : sql`false`} and i.user_id = ${p.userId} and i.search @@ ${p.tsqueryAll ?? p.tsquery}::tsquery ${dateFilter}
-             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable} and ${readable('i.id')}
+             and ${deepRow}
            order by i.sort_at desc limit ${deepBelow})
           union
           (select i.id from items i
            where i.user_id = ${p.userId} and i.search @@ ${p.tsquery}::tsquery ${dateFilter}
-             and (select count(*) from lex_first) < ${deepBelow} and (select count(*) from lex_any) >= 400 ${mayBeReadable} and ${readable('i.id')}
+             and ${deepRow}
            order by i.sort_at desc limit ${p.perRanker})),
         lex_match as (select id from lex_ranked union select id from lex_deep),
         lex as (
