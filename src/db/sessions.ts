@@ -35,7 +35,7 @@ export function insertApiToken(db: Db, t: { id: string; userId: string; name: st
 export function findLiveApiToken(db: Db, tokenHash: Buffer, now: Date) {
   return db
     .selectFrom('api_tokens')
-    .select(['id', 'user_id'])
+    .select(['id', 'user_id', 'expires_at'])
     .where('token_hash', '=', tokenHash)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirst();

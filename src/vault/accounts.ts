@@ -11,6 +11,7 @@ import { FailureLimiter } from '../lib/rate-limiter.ts';
 import { hashToken, newToken } from '../lib/tokens.ts';
 import type { KeyService } from './keys.ts';
 import { buildExport, type ExportParts } from './export.ts';
+import { AuthCache } from './auth-cache.ts';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
@@ -20,6 +21,8 @@ export interface AccountsOptions {
   maxFailuresPerAccount: number;
   maxFailuresPerAddress: number;
   windowS: number;
+  /** How long a verified session or API token is trusted without asking the database (0: always ask). */
+  authCacheTtlMs?: number;
 }
 
 export interface Principal {
@@ -40,6 +43,7 @@ let dummyHash: Promise<string> | undefined;
 export class AccountService {
   private readonly perAccount: FailureLimiter;
   private readonly perAddress: FailureLimiter;
+  private readonly verified: AuthCache;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,6 +52,7 @@ export class AccountService {
   ) {
     this.perAccount = new FailureLimiter(opts.maxFailuresPerAccount, opts.windowS * 1000);
     this.perAddress = new FailureLimiter(opts.maxFailuresPerAddress, opts.windowS * 1000);
+    this.verified = new AuthCache(opts.authCacheTtlMs ?? 5_000);
   }
 
   /** Creates the user, their data key and a first session, atomically. */
@@ -84,23 +89,40 @@ export class AccountService {
   }
 
   async logout(token: string): Promise<void> {
-    await sessions.deleteSessionByHash(this.db, hashToken(token));
+    const tokenHash = hashToken(token);
+    // Forgotten after the delete too: a lookup that read the row just before it cannot keep it alive.
+    this.verified.forgetSecret(tokenHash.toString('hex'));
+    await sessions.deleteSessionByHash(this.db, tokenHash);
+    this.verified.forgetSecret(tokenHash.toString('hex'));
   }
 
   /** Resolves a bearer secret (session or personal API token) to its user, or throws 401. */
   async authenticate(token: string, allow: ReadonlyArray<Principal['via']> = ['session', 'api_token']): Promise<Principal> {
     const now = new Date();
-    if (token.startsWith('cvs_') && allow.includes('session')) {
-      const s = await sessions.findLiveSession(this.db, hashToken(token), now);
-      if (s) return { userId: s.user_id, via: 'session', tokenId: s.id };
-    } else if (token.startsWith('cvt_') && allow.includes('api_token')) {
-      const t = await sessions.findLiveApiToken(this.db, hashToken(token), now);
-      if (t) {
-        await sessions.touchApiToken(this.db, t.id, now);
-        return { userId: t.user_id, via: 'api_token', tokenId: t.id };
+    const via = token.startsWith('cvs_') ? 'session' : token.startsWith('cvt_') ? 'api_token' : undefined;
+    if (via && allow.includes(via)) {
+      const tokenHash = hashToken(token);
+      const key = tokenHash.toString('hex');
+      const known = this.verified.get(key, now.getTime());
+      if (known) return known;
+      if (via === 'session') {
+        const s = await sessions.findLiveSession(this.db, tokenHash, now);
+        if (s) return this.remember(key, { userId: s.user_id, via, tokenId: s.id }, new Date(s.expires_at), now);
+      } else {
+        const t = await sessions.findLiveApiToken(this.db, tokenHash, now);
+        if (t) {
+          // "Last used" is as precise as the cache's TTL: it is written when the token is verified.
+          await sessions.touchApiToken(this.db, t.id, now);
+          return this.remember(key, { userId: t.user_id, via, tokenId: t.id }, t.expires_at ? new Date(t.expires_at) : null, now);
+        }
       }
     }
     throw new UnauthorizedError('Your session has expired or is not valid; sign in again.');
+  }
+
+  private remember(key: string, principal: Principal, expiresAt: Date | null, now: Date): Principal {
+    this.verified.set(key, principal, expiresAt, now.getTime());
+    return principal;
   }
 
   async user(id: string): Promise<UserView> {
@@ -122,7 +144,9 @@ export class AccountService {
    */
   async deleteAccount(userId: string): Promise<void> {
     const files = (await users.listJobFilesToDelete(this.db, userId)).filter((p) => isAbsolute(p) && p.endsWith('.upload'));
+    this.verified.forgetUser(userId);
     await users.deleteUser(this.db, userId);
+    this.verified.forgetUser(userId);
     this.keys.forget(userId);
     await Promise.all(files.map((p) => rm(p, { force: true }).catch(() => undefined)));
   }
@@ -147,7 +171,9 @@ export class AccountService {
   }
 
   async revokeApiToken(userId: string, id: string): Promise<void> {
-    if (!(await sessions.deleteApiToken(this.db, userId, id))) throw new NotFoundError('token');
+    const deleted = await sessions.deleteApiToken(this.db, userId, id);
+    this.verified.forgetToken(id);
+    if (!deleted) throw new NotFoundError('token');
   }
 
   private async newSession(userId: string): Promise<string> {

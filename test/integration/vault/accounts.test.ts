@@ -148,10 +148,12 @@ describe('accounts', () => {
     }
   });
 
-  it('rejects an expired session', async () => {
+  it('rejects an expired session, also one the gateway verified a moment before it expired', async () => {
     const u = await rt.signup();
+    const expiresAt = new Date(Date.now() + 400);
+    await rt.deps.db.updateTable('sessions').set({ expires_at: expiresAt }).where('user_id', '=', u.userId).execute();
     expect((await rt.api('GET', '/api/me', { token: u.token })).status).toBe(200);
-    await rt.deps.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', u.userId).execute();
+    await new Promise((r) => setTimeout(r, expiresAt.getTime() - Date.now() + 20));
     const r = await rt.api('GET', '/api/me', { token: u.token });
     expect(r.status).toBe(401);
     expect(r.body.error.message).toMatch(/expired|sign in/i);

@@ -1,0 +1,61 @@
+import type { Principal } from './accounts.ts';
+
+interface Entry {
+  principal: Principal;
+  /** Epoch ms after which the entry is not used (the TTL, or the secret's own expiry if sooner). */
+  until: number;
+}
+
+/**
+ * Bearer secrets this process verified a moment ago, by hash, so that a chat does not pay a
+ * database round trip to learn who is asking. Everything that ends a secret in this process
+ * (logout, token revocation, account deletion) forgets it at once; the TTL bounds how long a
+ * change made elsewhere (another gateway on the same PostgreSQL) can go unseen, and an entry
+ * never outlives the secret's own expiry.
+ */
+export class AuthCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(hashHex: string, now = Date.now()): Principal | undefined {
+    const e = this.entries.get(hashHex);
+    if (!e) return undefined;
+    if (now >= e.until) {
+      this.entries.delete(hashHex);
+      return undefined;
+    }
+    return e.principal;
+  }
+
+  set(hashHex: string, principal: Principal, expiresAt: Date | null, now = Date.now()): void {
+    if (this.ttlMs <= 0) return;
+    const until = Math.min(now + this.ttlMs, expiresAt ? expiresAt.getTime() : Number.POSITIVE_INFINITY);
+    if (until <= now) return;
+    this.entries.delete(hashHex);
+    this.entries.set(hashHex, { principal, until });
+    // Oldest first out: a Map iterates in insertion order.
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forgetSecret(hashHex: string): void {
+    this.entries.delete(hashHex);
+  }
+
+  /** A session or API token by its row id (revocation). */
+  forgetToken(tokenId: string): void {
+    for (const [k, e] of this.entries) if (e.principal.tokenId === tokenId) this.entries.delete(k);
+  }
+
+  /** Every secret of a user (account deletion). */
+  forgetUser(userId: string): void {
+    for (const [k, e] of this.entries) if (e.principal.userId === userId) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
