@@ -230,13 +230,21 @@ export async function identityItems(db: Db, userId: string, kinds: string[], cap
   return [...own, ...rest];
 }
 
-/** Stemmed lexemes of a question and tsquery phrases of codes (plain; blinded by the caller). */
-export async function questionTerms(db: Db, text: string, codes: string[]): Promise<{ lexemes: string[]; codePhrases: string[] }> {
-  const r = await sql<{ lexemes: string[]; phrases: string[] }>`
-    select coalesce((select array_agg(lexeme) from unnest(to_tsvector('english', ${text}))), '{}') as lexemes,
-           coalesce((select array_agg(phraseto_tsquery('english', c)::text) from unnest(${codes}::text[]) c), '{}') as phrases`.execute(db);
+/**
+ * What PostgreSQL's english configuration makes of text, in one round trip (plain; blinded by the
+ * caller): the lexemes of `text` (null when not asked), of each of `words` on its own, and the
+ * tsquery phrase of each of `codes`, in the order asked.
+ */
+export async function stems(db: Db, p: { text: string | null; words: string[]; codes: string[] }): Promise<{ lexemes: string[] | null; words: string[][]; phrases: string[] }> {
+  const r = await sql<{ lexemes: string[] | null; words: string[][]; phrases: string[] }>`
+    select case when ${p.text}::text is null then null
+                else coalesce((select array_agg(lexeme) from unnest(to_tsvector('english', ${p.text}::text))), '{}') end as lexemes,
+           (select coalesce(json_agg(coalesce((select array_agg(lexeme) from unnest(to_tsvector('english', w))), '{}') order by n), '[]')
+              from unnest(${p.words}::text[]) with ordinality u(w, n)) as words,
+           (select coalesce(array_agg(phraseto_tsquery('english', c)::text order by n), '{}')
+              from unnest(${p.codes}::text[]) with ordinality u(c, n)) as phrases`.execute(db);
   const row = r.rows[0];
-  return { lexemes: row?.lexemes ?? [], codePhrases: (row?.phrases ?? []).filter(Boolean) };
+  return { lexemes: row?.lexemes ?? null, words: row?.words ?? [], phrases: row?.phrases ?? [] };
 }
 
 export function accountEmail(db: Db, userId: string) {

@@ -8,6 +8,7 @@ import { expandClinicalTerms } from './clinical-terms.ts';
 import { parseTimeFilter, type TimeFilter } from './time-filter.ts';
 import { Redactor, factsFromResources } from './redact.ts';
 import type { PromptItem } from './prompt.ts';
+import { QuestionStemmer, type QuestionTerms } from './stems.ts';
 
 export interface RetrievalResult {
   items: PromptItem[];
@@ -50,12 +51,15 @@ const IDENTITY_KINDS = ['fhir.Patient', 'fhir.RelatedPerson', 'fhir.Practitioner
  */
 export class Retriever {
   private readonly redactors = new Map<string, { r: Redactor; at: number }>();
+  private readonly stemmer: QuestionStemmer;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: KeyService,
     private readonly opts: RetrieverOptions,
-  ) {}
+  ) {
+    this.stemmer = new QuestionStemmer(db);
+  }
 
   get vectorEnabled(): boolean {
     return this.opts.vector;
@@ -67,16 +71,16 @@ export class Retriever {
   }
 
   /** Stems the question (and its clinical expansions); can run while the question is embedded. */
-  questionTerms(question: string): Promise<{ lexemes: string[]; codePhrases: string[] }> {
+  questionTerms(question: string): Promise<QuestionTerms> {
     const rest = parseTimeFilter(question).rest;
     const expansion = expandClinicalTerms(rest);
-    return repo.questionTerms(this.db, [rest, ...expansion.words].join(' '), expansion.codes);
+    return this.stemmer.terms([rest, ...expansion.words].join(' '), expansion.codes);
   }
 
   async retrieve(
     userId: string,
     question: string,
-    opts: { queryVector?: number[] | null; now?: Date; terms?: Promise<{ lexemes: string[]; codePhrases: string[] }> } = {},
+    opts: { queryVector?: number[] | null; now?: Date; terms?: Promise<QuestionTerms> } = {},
   ): Promise<RetrievalResult> {
     const filter = parseTimeFilter(question, opts.now);
     const keys = await this.keys.forUser(userId);
