@@ -5,7 +5,8 @@
  * - gateway overhead on time to first token vs calling the same model server directly with the
  *   request the gateway sent it, side by side in one run: target within 10 ms (p50)
  * - 50 concurrent chat streams complete with no error and no leaked container
- * Env: BENCH_ITEMS (default 100000), BENCH_DIMS (default 384), BENCH_SHARED (fraction, 0.2).
+ * Env: BENCH_ITEMS (default 100000), BENCH_DIMS (default 384), BENCH_SHARED (fraction, 0.2),
+ * CV_BENCH_CHAT (parts to run: retrieval,ttft,concurrency; default all).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -228,6 +229,8 @@ async function concurrencyBench() {
   }
 }
 
-await retrievalBench();
-await ttftBench();
-await concurrencyBench();
+// CV_BENCH_CHAT=ttft (or retrieval, concurrency; comma-separated) runs only those parts.
+const parts = new Set((process.env.CV_BENCH_CHAT ?? 'retrieval,ttft,concurrency').split(',').map((s) => s.trim()));
+if (parts.has('retrieval')) await retrievalBench();
+if (parts.has('ttft')) await ttftBench();
+if (parts.has('concurrency')) await concurrencyBench();

@@ -133,6 +133,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const dims = p.vector?.values.length ?? 0;
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
   const dimSql = sql.raw(String(dims));
+  // A neighbour the word rankers already found readable (lex_first, lex_deep: checked with
+  // ai_readable in this statement, on the same snapshot) is not asked again.
   const vectorPart = p.vector
     ? sql`vec_ranked as materialized (${shortRange
         ? sql`
@@ -150,7 +152,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
         vec as (
           select id, row_number() over (order by dist) as r from (
             select vr.id, vr.dist from vec_ranked vr
-            where (vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``}) and ${readable('vr.id')}
+            where (vr.dist <= ${p.maxVectorDistance ?? 2} ${p.tsquery ? sql`or vr.id in (select id from lex_match)` : sql``})
+              and (${p.tsquery ? sql`vr.id in (select id from lex_first union all select id from lex_deep) or` : sql``} ${readable('vr.id')})
             limit ${p.perRanker}) v)`
     : sql`vec as (select null::uuid as id, 0::bigint as r where false)`;
   // The sealed content comes back in the same statement (the rankers checked the permission),
