@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { ModelStreamError, type ModelLease, type ModelPool } from '../pool/model-pool.ts';
+import { ModelStreamError, type ChatChunk, type ModelLease, type ModelPool } from '../pool/model-pool.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AuditService } from '../vault/audit.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
 import { buildPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
+import { startEarly } from '../lib/start-early.ts';
 import type { ConversationStore } from './conversations.ts';
 
 export interface ContextItem {
@@ -96,6 +97,9 @@ export class ChatService {
       const titles = new Map(found.items.map((i) => [i.id, i]));
       const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: titles.get(i.id)?.title ?? '', kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
       this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens, ...marks }, 'chat prepared');
+      // The disclosure is stored: the prompt leaves now, and the model reads it while the caller
+      // sends the context event (its first chunk waits for run()).
+      const chunks = startEarly(lease.chat({ model: this.opts.chatModel, messages: prompt.messages, numCtx: this.opts.numCtx, signal: controller.signal }));
       const self = this;
       return {
         conversationId,
@@ -104,7 +108,7 @@ export class ChatService {
         abort: (reason) => controller.abort(new Error(reason)),
         async *run() {
           try {
-            yield* self.stream(userId, key, lease, prompt.messages, itemIds, controller);
+            yield* self.stream(userId, key, lease, chunks, itemIds, controller);
           } finally {
             signal?.removeEventListener('abort', onOuterAbort);
             if (self.active.get(key)?.controller === controller) self.active.delete(key);
@@ -125,14 +129,14 @@ export class ChatService {
     a.controller.abort(new Error('stopped by the user'));
   }
 
-  private async *stream(userId: string, conversationId: string, lease: ModelLease, messages: { role: 'system' | 'user' | 'assistant'; content: string }[], itemIds: string[], controller: AbortController): AsyncIterable<ChatEvent> {
+  private async *stream(userId: string, conversationId: string, lease: ModelLease, chunks: AsyncIterable<ChatChunk>, itemIds: string[], controller: AbortController): AsyncIterable<ChatEvent> {
     const { conversations } = this.deps;
     let answer = '';
     let outcome: 'ok' | 'failed' = 'ok';
     try {
       let usage: { promptTokens: number; completionTokens: number; totalDurationMs: number } | null = null;
       let finished = false;
-      for await (const chunk of lease.chat({ model: this.opts.chatModel, messages, numCtx: this.opts.numCtx, signal: controller.signal })) {
+      for await (const chunk of chunks) {
         if (chunk.text) {
           answer += chunk.text;
           yield { type: 'token', text: chunk.text };

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from './connect.ts';
 import type { Db } from './types.ts';
 
 export function findConversation(db: Db, userId: string, id: string) {
@@ -75,7 +76,8 @@ export async function insertTurnStart(
   },
 ): Promise<void> {
   const isNew = t.conversation.titleEnc !== null;
-  await sql`
+  // On every question's path: a named prepared statement (one text whether the conversation is new or not).
+  await sql`${sql.raw(PREPARED)}
     with c as (
       insert into conversations (id, user_id, title_enc, origin)
       select ${t.conversation.id}::uuid, ${t.userId}::uuid, ${t.conversation.titleEnc}::bytea, ${t.conversation.origin} where ${isNew}
