@@ -39,15 +39,24 @@ export const PREPARED = '/* prepared */ ';
  */
 function onConnect(pool: pg.Pool): pg.Pool {
   pool.on('connect', (client) => {
-    client.query('set hnsw.iterative_scan = relaxed_order').catch(() => undefined);
-    client.query('set plan_cache_mode = force_custom_plan').catch(() => undefined);
     const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+    // One statement for both settings, and the client's first query waits for it: pg queues a
+    // query issued while another runs, but deprecates that (pg 9 refuses it).
+    let settings: Promise<unknown> | undefined = client
+      .query('set hnsw.iterative_scan = relaxed_order; set plan_cache_mode = force_custom_plan')
+      .catch(() => undefined)
+      .finally(() => (settings = undefined));
     const names = new Map<string, string>();
-    (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    const send = (config: unknown, values?: unknown, callback?: unknown) => {
       if (typeof config !== 'string' || !config.startsWith(PREPARED)) return query(config, values, callback);
       let name = names.get(config);
       if (!name) names.set(config, (name = `cv_${createHash('sha256').update(config).digest('hex').slice(0, 24)}`));
       return query({ name, text: config, values }, callback);
+    };
+    (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+      // Only promise-style calls (kysely's) can wait; a callback or submittable goes out at once.
+      const waits = settings && typeof values !== 'function' && typeof callback !== 'function' && typeof (config as { submit?: unknown })?.submit !== 'function';
+      return waits ? settings!.then(() => send(config, values)) : send(config, values, callback);
     };
   });
   return pool;
