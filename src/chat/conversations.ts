@@ -60,10 +60,6 @@ export class ConversationStore {
     return conversationId;
   }
 
-  async assertOwned(userId: string, id: string): Promise<void> {
-    if (!(await repo.findConversation(this.db, userId, id))) throw new NotFoundError('conversation');
-  }
-
   async addMessage(userId: string, m: { conversationId: string; role: 'user' | 'assistant'; content: string; status?: 'complete' | 'incomplete' | 'error'; itemIds?: string[]; model?: string | null; usage?: unknown }): Promise<string> {
     const keys = await this.keys.forUser(userId);
     const id = randomUUID();
@@ -78,13 +74,14 @@ export class ConversationStore {
       model: m.model ?? null,
       usage: m.usage ?? null,
     });
-    await repo.touchConversation(this.db, m.conversationId);
     return id;
   }
 
+  /** The turns of a conversation of this user, for the next prompt; NotFound when it is not theirs. */
   async history(userId: string, conversationId: string): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
     const keys = await this.keys.forUser(userId);
-    const rows = await repo.listMessages(this.db, userId, conversationId);
+    const rows = await repo.conversationHistory(this.db, userId, conversationId);
+    if (!rows) throw new NotFoundError('conversation');
     return rows.filter((r) => r.status !== 'error' || r.role === 'user').map((r) => ({ role: r.role, content: keys.decryptText('message', r.content_enc) ?? '' }));
   }
 

@@ -17,28 +17,32 @@ export function listConversations(db: Db, userId: string, limit: number) {
     .execute();
 }
 
-export function touchConversation(db: Db, id: string) {
-  return db.updateTable('conversations').set({ updated_at: sql`now()` }).where('id', '=', id).execute();
-}
-
-export function insertMessage(
+/** Adds a message and marks its conversation as updated, in one statement. */
+export async function insertMessage(
   db: Db,
   m: { id: string; conversationId: string; userId: string; role: 'user' | 'assistant'; contentEnc: Buffer; status: 'complete' | 'incomplete' | 'error'; itemIds: string[]; model: string | null; usage: unknown },
-) {
-  return db
-    .insertInto('messages')
-    .values({
-      id: m.id,
-      conversation_id: m.conversationId,
-      user_id: m.userId,
-      role: m.role,
-      content_enc: m.contentEnc,
-      status: m.status,
-      item_ids: m.itemIds,
-      model: m.model,
-      usage: m.usage === undefined || m.usage === null ? null : JSON.stringify(m.usage),
-    })
-    .execute();
+): Promise<void> {
+  const usage = m.usage === undefined || m.usage === null ? null : JSON.stringify(m.usage);
+  await sql`${sql.raw(PREPARED)}
+    with m as (
+      insert into messages (id, conversation_id, user_id, role, content_enc, status, item_ids, model, usage)
+      values (${m.id}::uuid, ${m.conversationId}::uuid, ${m.userId}::uuid, ${m.role}, ${m.contentEnc}::bytea, ${m.status}, ${m.itemIds}::uuid[], ${m.model}::text, ${usage}::jsonb)
+      returning conversation_id)
+    update conversations set updated_at = now() where id = (select conversation_id from m)`.execute(db);
+}
+
+/**
+ * The messages of a conversation of this user, oldest first, in one statement; null when the
+ * conversation does not exist or is someone else's.
+ */
+export async function conversationHistory(db: Db, userId: string, conversationId: string) {
+  const r = await sql<{ role: 'user' | 'assistant' | null; status: string | null; content_enc: Buffer | null }>`${sql.raw(PREPARED)}
+    select m.role, m.status, m.content_enc from conversations c
+    left join messages m on m.conversation_id = c.id and m.user_id = c.user_id
+    where c.id = ${conversationId}::uuid and c.user_id = ${userId}::uuid
+    order by m.created_at asc nulls first`.execute(db);
+  if (!r.rows.length) return null;
+  return r.rows.filter((row) => row.role !== null) as { role: 'user' | 'assistant'; status: string; content_enc: Buffer }[];
 }
 
 export function listMessages(db: Db, userId: string, conversationId: string) {

@@ -72,9 +72,13 @@ describe('chat with your records', () => {
     await share(u, id);
     const first = await ask(u, 'What about my cholesterol?');
     const conversationId = first.events[0].data.conversationId;
+    const updatedAt = async () => (await rt.api('GET', `/api/conversations/${conversationId}`, { token: u.token })).body.updatedAt as string;
+    const before = await updatedAt();
     await model.clearRequests();
     const second = await ask(u, 'And is that high?', conversationId);
     expect(second.events.at(-1)?.event).toBe('done');
+    // Each stored answer marks its conversation as updated (the list is ordered by it).
+    expect(Date.parse(await updatedAt())).toBeGreaterThan(Date.parse(before));
     const body = (await model.requests()).find((r) => r.kind === 'chat')!.body;
     expect(body.messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(body.messages[1].content).toBe('What about my cholesterol?');
