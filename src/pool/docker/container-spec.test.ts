@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_OWNER, LABEL_POOL, modelContainerSpec } from './container-spec.ts';
+import { BOOT_CPU_SHARES, LABEL_OWNER, LABEL_POOL, bootCpus, modelContainerSpec } from './container-spec.ts';
 
 const spec = modelContainerSpec({
   image: 'img:1',
@@ -50,5 +50,17 @@ describe('modelContainerSpec', () => {
     const withVolume = modelContainerSpec({ image: 'i', name: 'n', instance: 'x', owner: 'o', network: 'net', memoryMb: 256, cpus: 1, pidsLimit: 64, home: '/root', modelsVolume: 'weights' });
     expect(withVolume.HostConfig!.Mounts).toEqual([{ Type: 'volume', Source: 'weights', Target: '/models', ReadOnly: true }]);
     expect(withVolume.Env).toContain('OLLAMA_MODELS=/models');
+  });
+  it('boots throttled when asked: lowest CPU weight and a quarter of the CPU quota, every other limit unchanged', () => {
+    const input = { image: 'i', name: 'n', instance: 'x', owner: 'o', network: 'net', memoryMb: 256, cpus: 2, pidsLimit: 64, home: '/root' };
+    const normal = modelContainerSpec(input).HostConfig!;
+    const booting = modelContainerSpec({ ...input, throttled: true }).HostConfig!;
+    expect(normal.CpuShares).toBeUndefined(); // Docker's default weight
+    expect(normal.NanoCpus).toBe(2_000_000_000);
+    expect(booting.CpuShares).toBe(BOOT_CPU_SHARES);
+    expect(booting.NanoCpus).toBe(500_000_000);
+    expect({ ...booting, CpuShares: undefined, NanoCpus: undefined }).toEqual({ ...normal, CpuShares: undefined, NanoCpus: undefined });
+    expect(bootCpus(0.2)).toBe(0.1);
+    expect(bootCpus(0.05)).toBe(0.05);
   });
 });

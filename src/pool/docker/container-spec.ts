@@ -15,6 +15,23 @@ export const QUIET_OLLAMA_ENV = ['OLLAMA_DEBUG=false', 'OLLAMA_DEBUG_LOG_REQUEST
 /** Ollama's port inside the model container (never published on the host). */
 export const MODEL_PORT = 11434;
 
+/**
+ * A replacement started while another container serves a request boots throttled: at the lowest
+ * CPU weight (cgroup cpu.shares 2, vs Docker's default 1024) and under a CPU quota of a quarter of
+ * POOL_CPUS. Its boot and warm-up (for Ollama: loading the model, a one-token answer) would
+ * otherwise take CPU from the container answering a user right now, and slow that user's first
+ * token; throttled, it only gets what is left. The pool gives it its serving limits (POOL_CPUS,
+ * default weight) once it is warm, before anyone can lease it, or at once when someone queues
+ * for a container.
+ */
+export const BOOT_CPU_SHARES = 2;
+export const SERVING_CPU_SHARES = 1024;
+
+/** The CPU quota (in CPUs) of a throttled boot: a quarter of the serving quota, at least 0.1 CPU. */
+export function bootCpus(cpus: number): number {
+  return Math.min(cpus, Math.max(0.1, cpus / 4));
+}
+
 export interface ModelContainerSpecInput {
   image: string;
   name: string;
@@ -29,6 +46,8 @@ export interface ModelContainerSpecInput {
   home: string;
   /** A named volume holding the weights (from `models pull`), mounted read-only at /models. */
   modelsVolume?: string;
+  /** Boot throttled (BOOT_CPU_SHARES, bootCpus) until the pool raises it to its serving limits. */
+  throttled?: boolean;
 }
 
 /** Where a models volume is mounted (OLLAMA_MODELS points there). */
@@ -37,7 +56,8 @@ export const MODELS_DIR = '/models';
 /**
  * The create options of one model container (DESIGN.md invariant 8): read-only root, tmpfs for
  * every writable path, no capabilities, no new privileges, memory = memory+swap, CPU and pid
- * limits, no logs, only the internal network, no published ports, no cloud features.
+ * limits (tighter CPU ones while a throttled boot lasts), no logs, only the internal network, no
+ * published ports, no cloud features.
  */
 export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateOptions {
   const memoryBytes = s.memoryMb * 1024 * 1024;
@@ -74,7 +94,8 @@ export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateO
       Privileged: false,
       Memory: memoryBytes,
       MemorySwap: memoryBytes,
-      NanoCpus: Math.round(s.cpus * 1e9),
+      NanoCpus: Math.round((s.throttled ? bootCpus(s.cpus) : s.cpus) * 1e9),
+      ...(s.throttled ? { CpuShares: BOOT_CPU_SHARES } : {}),
       PidsLimit: s.pidsLimit,
       LogConfig: { Type: 'none', Config: {} },
       NetworkMode: s.network,

@@ -25,6 +25,10 @@ export interface ContainerStarterDeps {
   changed(): void;
   /** A container became ready: serve waiters. */
   ready(): void;
+  /** Whether a container serves a request now (a start then boots throttled, unless someone waits). */
+  serving(): boolean;
+  /** Whether someone waits for a container. */
+  waiting(): boolean;
   checkEngine(): Promise<boolean>;
   /** The pool is blocked now: fail every waiter with this reason. */
   blocked(reason: string): void;
@@ -56,12 +60,28 @@ export class ContainerStarter {
     this.nextStartAt = Date.now() + Math.min(30_000, 250 * 2 ** this.failuresInARow);
   }
 
+  /**
+   * Someone waits for a container: every throttled boot gets its serving CPU limits now (they are
+   * throttled only so as not to slow a request in flight, never to keep a waiting user waiting).
+   */
+  hurry(): void {
+    for (const s of this.d.slots.values()) {
+      if (s.state === 'starting' && s.throttled && s.containerId) void this.raiseCpu(s).catch(() => undefined);
+    }
+  }
+
+  /** Raises a throttled container's CPU limits once (a second call waits on the first). */
+  private raiseCpu(slot: Slot): Promise<void> {
+    slot.cpuRaised ??= this.d.engine.raiseCpu(slot.containerId!, this.d.config.POOL_CPUS);
+    return slot.cpuRaised;
+  }
+
   /** Starts one container; resolves whether it became ready. */
   async startOne(): Promise<boolean> {
     const { config: c, slots, setup, log } = this.d;
     const name = `cv-model-${this.d.instance}-${randomBytes(4).toString('hex')}`.slice(0, 63);
     // Age counts from here (creation), not from ready: POOL_MAX_AGE_S bounds the container's whole life.
-    const slot: Slot = { name, state: 'starting', requests: 0, createdAt: Date.now(), lastUsedAt: 0 };
+    const slot: Slot = { name, state: 'starting', requests: 0, createdAt: Date.now(), lastUsedAt: 0, throttled: this.d.serving() && !this.d.waiting() };
     slots.set(name, slot);
     this.d.changed();
     const t0 = performance.now();
@@ -69,13 +89,20 @@ export class ContainerStarter {
     slot.cancelStart = new AbortController();
     const signal = AbortSignal.any([this.d.closing, slot.cancelStart.signal]);
     try {
-      const { host, warm } = await launchModelContainer(this.d.engine, c, { name, home: setup.home, signal, onCreated: (id) => (slot.containerId = id) });
+      const onCreated = (id: string) => {
+        slot.containerId = id;
+        if (this.d.waiting()) this.hurry(); // someone queued while it waited for a quiet moment
+      };
+      const { host, warm } = await launchModelContainer(this.d.engine, c, { name, home: setup.home, signal, throttled: slot.throttled, onCreated });
       slot.host = host;
       this.models = { chat: warm.chatPresent, embed: warm.embedPresent };
       if (!warm.chatPresent) {
         setup.block(`the model image lacks the chat model ${c.CHAT_MODEL} (run \`context-vault models pull\`)`);
         throw new Error(setup.blocked);
       }
+      if (gone()) throw new StartCancelled();
+      // Never leased with the boot limits: it serves with POOL_CPUS and the default weight.
+      if (slot.throttled) await this.raiseCpu(slot);
       if (gone()) throw new StartCancelled();
       slot.cancelStart = undefined;
       slot.state = 'ready';

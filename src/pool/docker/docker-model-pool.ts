@@ -73,15 +73,13 @@ export class DockerModelPool implements ModelPool {
     this.removals = new Removals((id) => this.engine.remove(id), this.log, () => void this.checkEngine());
     this.liveness = new EngineLiveness(this.engine, { onDown: () => this.onEngineDown(), onUp: () => this.recover(), onTick: () => this.onTick() });
     this.setup = new EngineSetup(this.engine, opts.config, this.log, this.deaths, this.liveness, this.timings.blockedRetryMs, {
-      closed: () => this.closed,
-      startOne: () => this.starter.startOne(),
-      maintain: () => this.maintain(),
-      checkEngine: () => this.checkEngine(),
+      closed: () => this.closed, startOne: () => this.starter.startOne(), maintain: () => this.maintain(), checkEngine: () => this.checkEngine(),
     });
     this.starter = new ContainerStarter({
       engine: this.engine, config: opts.config, instance: this.instance, log: this.log, metrics: opts.metrics, setup: this.setup,
       slots: this.slots, removals: this.removals, closing: this.closing.signal, closed: () => this.closed,
       changed: () => this.updateGauge(), ready: () => this.dispatch(), checkEngine: () => this.checkEngine(),
+      serving: () => this.counts().busy > 0, waiting: () => this.queue.length > 0,
       blocked: (reason) => this.queue.rejectAll(() => new PoolUnavailableError(`No model container can start: ${reason}`)),
     });
   }
@@ -116,6 +114,7 @@ export class DockerModelPool implements ModelPool {
       onTimeout: () => new PoolSaturatedError(this.retryAfterS()),
     });
     this.dispatch();
+    this.starter.hurry(); // boots throttled for a request in flight go full speed for a waiting user
     return this.observeWait(await waiting, started);
   }
 

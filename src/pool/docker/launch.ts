@@ -6,14 +6,15 @@ import { waitForOllama, warmUp, type WarmResult } from './readiness.ts';
 /**
  * Creates and starts one model container, waits until Ollama answers, and loads the chat model.
  * `onCreated` hands the container id over as soon as it exists, so a failure can remove it.
+ * `throttled` boots it with the boot CPU limits (see BOOT_CPU_SHARES); raising them is the caller's.
  */
 export async function launchModelContainer(
   engine: ModelEngine,
   c: PoolConfigView,
-  args: { name: string; home: string; signal: AbortSignal; onCreated(id: string): void },
+  args: { name: string; home: string; signal: AbortSignal; onCreated(id: string): void; throttled?: boolean },
 ): Promise<{ host: string; warm: WarmResult }> {
   const started = await engine.startContainer(
-    { image: c.POOL_IMAGE, name: args.name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: args.home, modelsVolume: c.POOL_MODELS_VOLUME },
+    { image: c.POOL_IMAGE, name: args.name, network: c.POOL_NETWORK, memoryMb: c.POOL_MEMORY_MB, cpus: c.POOL_CPUS, pidsLimit: c.POOL_PIDS_LIMIT, home: args.home, modelsVolume: c.POOL_MODELS_VOLUME, throttled: args.throttled },
     args.onCreated,
   );
   // In compose the gateway shares the model network and resolves names; on a host it uses the IP.

@@ -18,6 +18,9 @@ export interface Slot {
   probeFailures?: number;
   /** While starting: cancels the start's waits when the slot is dropped (its container died). */
   cancelStart?: AbortController;
+  /** Booting with the boot CPU limits (see BOOT_CPU_SHARES); `cpuRaised` once raising them began. */
+  throttled?: boolean;
+  cpuRaised?: Promise<void>;
   lease?: OllamaLease;
 }
 
