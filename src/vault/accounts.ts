@@ -105,23 +105,24 @@ export class AccountService {
       const key = tokenHash.toString('hex');
       const known = this.verified.get(key, now.getTime());
       if (known) return known;
+      const epoch = this.verified.epoch;
       if (via === 'session') {
         const s = await sessions.findLiveSession(this.db, tokenHash, now);
-        if (s) return this.remember(key, { userId: s.user_id, via, tokenId: s.id }, new Date(s.expires_at), now);
+        if (s) return this.remember(key, { userId: s.user_id, via, tokenId: s.id }, new Date(s.expires_at), now, epoch);
       } else {
         const t = await sessions.findLiveApiToken(this.db, tokenHash, now);
         if (t) {
           // "Last used" is as precise as the cache's TTL: it is written when the token is verified.
           await sessions.touchApiToken(this.db, t.id, now);
-          return this.remember(key, { userId: t.user_id, via, tokenId: t.id }, t.expires_at ? new Date(t.expires_at) : null, now);
+          return this.remember(key, { userId: t.user_id, via, tokenId: t.id }, t.expires_at ? new Date(t.expires_at) : null, now, epoch);
         }
       }
     }
     throw new UnauthorizedError('Your session has expired or is not valid; sign in again.');
   }
 
-  private remember(key: string, principal: Principal, expiresAt: Date | null, now: Date): Principal {
-    this.verified.set(key, principal, expiresAt, now.getTime());
+  private remember(key: string, principal: Principal, expiresAt: Date | null, now: Date, epoch: number): Principal {
+    this.verified.set(key, principal, expiresAt, now.getTime(), epoch);
     return principal;
   }
 

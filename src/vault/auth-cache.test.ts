@@ -48,6 +48,16 @@ describe('AuthCache', () => {
     expect(c.get('h4', 1)?.tokenId).toBe('s4');
   });
 
+  it('does not keep a lookup that began before a forget (it may have read a revoked secret)', () => {
+    const c = new AuthCache(5_000);
+    const epoch = c.epoch;
+    c.forgetToken('s-1');
+    c.set('h1', alice, null, 0, epoch);
+    expect(c.get('h1', 1)).toBeUndefined();
+    c.set('h1', alice, null, 0, c.epoch);
+    expect(c.get('h1', 1)).toEqual(alice);
+  });
+
   it('a TTL of 0 caches nothing', () => {
     const c = new AuthCache(0);
     c.set('h1', alice, null, 0);

@@ -15,6 +15,8 @@ interface Entry {
  */
 export class AuthCache {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped by every forget: a lookup that began before one may have read what it removed. */
+  private forgets = 0;
 
   constructor(
     private readonly ttlMs = 5_000,
@@ -31,8 +33,13 @@ export class AuthCache {
     return e.principal;
   }
 
-  set(hashHex: string, principal: Principal, expiresAt: Date | null, now = Date.now()): void {
-    if (this.ttlMs <= 0) return;
+  /** Taken before a database lookup and handed to set(), so a result older than a forget is not kept. */
+  get epoch(): number {
+    return this.forgets;
+  }
+
+  set(hashHex: string, principal: Principal, expiresAt: Date | null, now = Date.now(), epoch = this.forgets): void {
+    if (this.ttlMs <= 0 || epoch !== this.forgets) return;
     const until = Math.min(now + this.ttlMs, expiresAt ? expiresAt.getTime() : Number.POSITIVE_INFINITY);
     if (until <= now) return;
     this.entries.delete(hashHex);
@@ -42,16 +49,19 @@ export class AuthCache {
   }
 
   forgetSecret(hashHex: string): void {
+    this.forgets++;
     this.entries.delete(hashHex);
   }
 
   /** A session or API token by its row id (revocation). */
   forgetToken(tokenId: string): void {
+    this.forgets++;
     for (const [k, e] of this.entries) if (e.principal.tokenId === tokenId) this.entries.delete(k);
   }
 
   /** Every secret of a user (account deletion). */
   forgetUser(userId: string): void {
+    this.forgets++;
     for (const [k, e] of this.entries) if (e.principal.userId === userId) this.entries.delete(k);
   }
 
