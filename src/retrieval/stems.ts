@@ -15,7 +15,8 @@ export interface QuestionTerms {
  * anything else (digits, hyphens, slashes, accents, markup), which the database parses whole.
  */
 export function plainWords(text: string): string[] | null {
-  if (!/^(?:[A-Za-z\s'"?!,;:()]|\.(?=\s|$))*$/.test(text)) return null;
+  // ASCII blanks only: how the parser treats a no-break or other Unicode space depends on the locale.
+  if (!/^(?:[A-Za-z \t\n\r\f\v'"?!,;:()]|\.(?=[ \t\n\r\f\v]|$))*$/.test(text)) return null;
   const words = text.match(/[A-Za-z]+/g) ?? [];
   if (words.some((w) => w.length > 64)) return null;
   return words.map((w) => w.toLowerCase());
