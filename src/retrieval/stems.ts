@@ -39,17 +39,23 @@ export class QuestionStemmer {
 
   async terms(text: string, codes: string[]): Promise<QuestionTerms> {
     const words = plainWords(text);
-    const missingWords = words ? [...new Set(words)].filter((w) => !this.words.has(w)) : [];
-    const missingCodes = [...new Set(codes)].filter((c) => !this.phrases.has(c));
+    // This question's answers are taken before anything is remembered: remembering may evict
+    // the oldest entries, which can be words of this very question.
+    const wordLexemes = new Map((words ?? []).map((w) => [w, this.words.get(w)]));
+    const codePhrases = new Map(codes.map((c) => [c, this.phrases.get(c)]));
+    const missingWords = [...wordLexemes].filter(([, l]) => !l).map(([w]) => w);
+    const missingCodes = [...codePhrases].filter(([, p]) => p === undefined).map(([c]) => c);
     let lexemes: string[] | null = null;
     if (!words || missingWords.length || missingCodes.length) {
       const r = await repo.stems(this.db, { text: words ? null : text, words: missingWords, codes: missingCodes });
-      missingWords.forEach((w, i) => this.remember(this.words, w, r.words[i] ?? []));
-      missingCodes.forEach((c, i) => this.remember(this.phrases, c, r.phrases[i] ?? ''));
+      missingWords.forEach((w, i) => wordLexemes.set(w, r.words[i] ?? []));
+      missingCodes.forEach((c, i) => codePhrases.set(c, r.phrases[i] ?? ''));
+      for (const w of missingWords) this.remember(this.words, w, wordLexemes.get(w)!);
+      for (const c of missingCodes) this.remember(this.phrases, c, codePhrases.get(c)!);
       lexemes = r.lexemes;
     }
-    if (words) lexemes = [...new Set(words.flatMap((w) => this.words.get(w) ?? []))].sort();
-    return { lexemes: lexemes ?? [], codePhrases: codes.map((c) => this.phrases.get(c) ?? '').filter(Boolean) };
+    if (words) lexemes = [...new Set(words.flatMap((w) => wordLexemes.get(w) ?? []))].sort();
+    return { lexemes: lexemes ?? [], codePhrases: codes.map((c) => codePhrases.get(c) ?? '').filter(Boolean) };
   }
 
   private remember<V>(map: Map<string, V>, key: string, value: V): void {

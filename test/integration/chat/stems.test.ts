@@ -52,6 +52,16 @@ describe('question stemming', () => {
     }
   });
 
+  it('stays exact when remembering new words evicts old words of the same question', async () => {
+    const stemmer = new QuestionStemmer(rt.deps.db, 3);
+    await stemmer.terms('blood pressure', ['85354-9', '8480-6', '8462-4']);
+    // Full: "blood" and "pressure" are the oldest words, and this question brings two new ones.
+    const text = 'blood pressure heart rate';
+    const r = await stemmer.terms(text, ['85354-9', '8867-4']);
+    expect(r.lexemes).toEqual(await reference(text));
+    expect(r.codePhrases).toHaveLength(2);
+  });
+
   it('asks the database only for words and codes it has not seen, and remembers code phrases', async () => {
     const c = counting();
     const stemmer = new QuestionStemmer(rt.deps.db.withPlugin(c.plugin));
