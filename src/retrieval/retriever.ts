@@ -9,6 +9,7 @@ import { parseTimeFilter, type TimeFilter } from './time-filter.ts';
 import { Redactor, factsFromResources } from './redact.ts';
 import type { PromptItem } from './prompt.ts';
 import { QuestionStemmer, type QuestionTerms } from './stems.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 
 export interface RetrievalResult {
   items: PromptItem[];
@@ -146,8 +147,7 @@ export class Retriever {
     const account = await repo.accountEmail(this.db, userId);
     if (account) facts.emails.push(account.email);
     const r = new Redactor(facts);
-    this.redactors.set(userId, { r, at: Date.now() });
-    if (this.redactors.size > 1000) this.redactors.delete(this.redactors.keys().next().value!);
+    setBounded(this.redactors, userId, { r, at: Date.now() }, 1000);
     return r;
   }
 

@@ -1,5 +1,6 @@
 import type { Db } from '../db/types.ts';
 import * as repo from '../db/retrieval.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 
 export interface QuestionTerms {
   /** Stemmed lexemes of the question (plain; blinded by the caller). */
@@ -50,16 +51,11 @@ export class QuestionStemmer {
       const r = await repo.stems(this.db, { text: words ? null : text, words: missingWords, codes: missingCodes });
       missingWords.forEach((w, i) => wordLexemes.set(w, r.words[i] ?? []));
       missingCodes.forEach((c, i) => codePhrases.set(c, r.phrases[i] ?? ''));
-      for (const w of missingWords) this.remember(this.words, w, wordLexemes.get(w)!);
-      for (const c of missingCodes) this.remember(this.phrases, c, codePhrases.get(c)!);
+      for (const w of missingWords) setBounded(this.words, w, wordLexemes.get(w)!, this.maxEntries);
+      for (const c of missingCodes) setBounded(this.phrases, c, codePhrases.get(c)!, this.maxEntries);
       lexemes = r.lexemes;
     }
     if (words) lexemes = [...new Set(words.flatMap((w) => wordLexemes.get(w) ?? []))].sort();
     return { lexemes: lexemes ?? [], codePhrases: codes.map((c) => codePhrases.get(c) ?? '').filter(Boolean) };
-  }
-
-  private remember<V>(map: Map<string, V>, key: string, value: V): void {
-    map.set(key, value);
-    if (map.size > this.maxEntries) map.delete(map.keys().next().value!);
   }
 }

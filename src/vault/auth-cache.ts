@@ -1,4 +1,5 @@
 import type { Principal } from './accounts.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 
 interface Entry {
   principal: Principal;
@@ -42,10 +43,7 @@ export class AuthCache {
     if (this.ttlMs <= 0 || epoch !== this.forgets) return;
     const until = Math.min(now + this.ttlMs, expiresAt ? expiresAt.getTime() : Number.POSITIVE_INFINITY);
     if (until <= now) return;
-    this.entries.delete(hashHex);
-    this.entries.set(hashHex, { principal, until });
-    // Oldest first out: a Map iterates in insertion order.
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    setBounded(this.entries, hashHex, { principal, until }, this.maxEntries);
   }
 
   forgetSecret(hashHex: string): void {

@@ -4,6 +4,7 @@ import type { Db } from '../db/types.ts';
 import { findUserKey, insertUserKey, listUserKeysNotWrappedBy, updateUserKey } from '../db/users.ts';
 import { type MasterKeyring, UserKeys, newDataKey } from './crypto.ts';
 import { NotFoundError } from '../errors.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 
 /** Loads, creates and re-wraps per-user data keys. Unwrapped keys are cached briefly in memory. */
 export class KeyService {
@@ -29,8 +30,7 @@ export class KeyService {
     const row = await findUserKey(db, userId);
     if (!row) throw new NotFoundError('user key');
     const keys = new UserKeys(userId, this.keyring.unwrap(row.master_key_id, row.wrapped_key, userId));
-    if (this.cache.size >= KeyService.MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(userId, { keys, at: Date.now() });
+    setBounded(this.cache, userId, { keys, at: Date.now() }, KeyService.MAX);
     return keys;
   }
 
