@@ -1,10 +1,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { PGliteLink, type WireProtocolEngine } from './pglite-link.ts';
 
 /** An open database: kysely on a `pg` pool, whether PGlite (embedded) or PostgreSQL. */
 export interface DatabaseHandle {
@@ -36,14 +36,17 @@ export const PREPARED = '/* prepared */ ';
  * plan of the retrieval statement cannot know how selective the question's words are and is many
  * times slower (PL/pgSQL functions that want plan reuse say so themselves, as ai_readable does).
  * And statements marked PREPARED go out as named statements.
+ * `sharedSession`: every connection the pool opens is the same database session (PGlite's only
+ * backend), so a new one first drops what an earlier one prepared; the names would collide.
  */
-function onConnect(pool: pg.Pool): pg.Pool {
+function onConnect(pool: pg.Pool, opts: { sharedSession?: boolean } = {}): pg.Pool {
+  const setup = `${opts.sharedSession ? 'deallocate all; ' : ''}set hnsw.iterative_scan = relaxed_order; set plan_cache_mode = force_custom_plan`;
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...a: unknown[]) => unknown;
     // One statement for both settings, and the client's first query waits for it: pg queues a
     // query issued while another runs, but deprecates that (pg 9 refuses it).
     let settings: Promise<unknown> | undefined = client
-      .query('set hnsw.iterative_scan = relaxed_order; set plan_cache_mode = force_custom_plan')
+      .query(setup)
       .catch(() => undefined)
       .finally(() => (settings = undefined));
     const names = new Map<string, string>();
@@ -146,16 +149,13 @@ export function lockDataDir(dataDir: string): { path: string; release(): void } 
 }
 
 /**
- * PGlite served on a private unix socket so that the same `pg` driver path as production is
- * used. One connection: PGlite is single-threaded, and a second connection waiting while a
- * transaction is open on the first would deadlock.
+ * PGlite behind the same `pg` driver as production, speaking the wire protocol over an
+ * in-process link (src/db/pglite-link.ts) instead of a socket. One connection: PGlite is
+ * single-threaded, and a second connection waiting while a transaction is open on the first
+ * would deadlock.
  */
 async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
-  const [{ PGlite }, { vector }, { PGLiteSocketServer }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite-pgvector'),
-    import('@electric-sql/pglite-socket'),
-  ]);
+  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
   const inMemory = dataDir === 'memory://';
   let pgDir: string | undefined;
   const lock = inMemory ? undefined : lockDataDir(dataDir);
@@ -175,12 +175,7 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
     throw e;
   }
   const liteDb = lite;
-  // Socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
-  const sockDir = join(tmpdir(), `cv-${randomBytes(6).toString('hex')}`);
-  mkdirSync(sockDir, { mode: 0o700 });
-  const server = new PGLiteSocketServer({ db: liteDb, path: join(sockDir, '.s.PGSQL.5432'), maxConnections: 1 });
-  await server.start();
-  const pool = onConnect(new pg.Pool({ host: sockDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 }));
+  const pool = embeddedPool(liteDb);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
@@ -191,15 +186,22 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
       closed = true;
       try {
         await db.destroy();
-        await server.stop();
         await liteDb.close();
-        rmSync(sockDir, { recursive: true, force: true });
       } finally {
         process.off('exit', releaseOnExit);
         lock?.release();
       }
     },
   };
+}
+
+/**
+ * The pool of the embedded database: one connection at a time over an in-process link, kept
+ * open while idle (closing it gains nothing; a new one starts from the same session anyway).
+ */
+export function embeddedPool(engine: WireProtocolEngine): pg.Pool {
+  const pool = new pg.Pool({ stream: () => new PGliteLink(engine), user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 0 });
+  return onConnect(pool, { sharedSession: true });
 }
 
 /** True when the pgvector extension is installed in this database. */
