@@ -97,8 +97,11 @@ export class ChatService {
       const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: titles.get(i.id)?.title ?? '', kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
       this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens, ...marks }, 'chat prepared');
       // The disclosure is stored: the prompt leaves now, and the model reads it while the caller
-      // sends the context event (its first chunk waits for run()).
+      // sends the context event (its first chunk waits for run()). Node writes a request to its
+      // kept-alive connection in a nextTick, which would otherwise wait until every promise step
+      // of the context event had run (≈1 ms): one tick first lets it out.
       const chunks = startEarly(lease.chat({ model: this.opts.chatModel, messages: prompt.messages, numCtx: this.opts.numCtx, signal: controller.signal }));
+      await new Promise<void>((r) => process.nextTick(r));
       const self = this;
       return {
         conversationId,

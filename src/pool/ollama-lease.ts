@@ -1,4 +1,5 @@
 import { Ollama } from 'ollama';
+import { httpFetch } from './http-fetch.ts';
 import { ModelStreamError, type ChatChunk, type ChatRequest, type ModelLease } from './model-pool.ts';
 
 /** How a lease ended, as the pool sees it: 'failed' destroys the container. */
@@ -132,13 +133,7 @@ export class OllamaLease implements ModelLease {
     });
     aborted.catch(() => undefined);
     // Every request of this client carries our signal, so aborting it stops the HTTP call too.
-    const client = new Ollama({
-      host: this.opts.host,
-      fetch: (input, init) => {
-        const signals = [local.signal, ...(init?.signal ? [init.signal] : [])];
-        return fetch(input, { ...init, signal: AbortSignal.any(signals) });
-      },
-    });
+    const client = new Ollama({ host: this.opts.host, fetch: (input, init) => httpFetch(input, { ...init, signals: [local.signal] }) });
     return { client, local, signal, onAbort, aborted };
   }
 
