@@ -7,6 +7,7 @@ import * as retrievalIndexes from './2026-11-22T31-retrieval-indexes.ts';
 import * as expiryIndexes from './2026-11-28T00-expiry-indexes.ts';
 import * as sourceFamily from './2026-11-28T10-source-family.ts';
 import * as aiReadable from './2026-11-28T20-ai-readable.ts';
+import * as embeddingsInline from './2026-11-28T30-embeddings-inline.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T00-expiry-indexes': expiryIndexes,
   '2026-11-28T10-source-family': sourceFamily,
   '2026-11-28T20-ai-readable': aiReadable,
+  '2026-11-28T30-embeddings-inline': embeddingsInline,
 };
