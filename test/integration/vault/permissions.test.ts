@@ -103,6 +103,11 @@ describe('effective permission (SQL item_permission) against the reference imple
           from items where user_id = ${u.userId}`.execute(rt.deps.db);
         expect(new Set(asked.rows.filter((r) => r.mine).map((r) => r.id))).toEqual(expectedShared);
         expect(asked.rows.filter((r) => r.theirs)).toEqual([]);
+        // The retrieval statement also admits rows itself (an item's own share spares the call):
+        // every item it finds for a word all of them contain is AI-readable, and none is missed.
+        const found = (await rt.deps.retriever.retrieve(u.userId, 'x')).items.map((i) => i.id);
+        for (const id of found) expect(expectedShared.has(id), `retrieval found an item the AI may not read (${id})`).toBe(true);
+        expect(found).toHaveLength(Math.min(expectedShared.size, 24));
       }),
       { numRuns: 60 },
     );
