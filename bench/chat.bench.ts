@@ -113,6 +113,12 @@ async function retrievalBench() {
       const p50 = pct(times.slice(40), 50);
       const p95 = pct(times.slice(40), 95);
       console.log(`retrieval ${mode.padEnd(7)} p50 ${f(p50)} (target < 15 ms) ${p50 < 15 ? 'PASS' : 'FAIL'}, p95 ${f(p95)} (target < 40 ms) ${p95 < 40 ? 'PASS' : 'FAIL'}; ${(found / 240).toFixed(1)} items/question`);
+      // Where the tail comes from: each question's median and worst time (after the warm-up).
+      const per = questions.map((q, n) => {
+        const own = times.slice(40).filter((_, i) => (i + 40) % questions.length === n);
+        return `"${q.slice(0, 24)}…" ${pct(own, 50).toFixed(1)}/${Math.max(...own).toFixed(1)}`;
+      });
+      console.log(`  per question p50/max ms: ${per.join(', ')}`);
     }
   } finally {
     await rt.close();

@@ -30,36 +30,63 @@ export interface ConnectOptions {
 export const PREPARED = '/* prepared */ ';
 
 /**
+ * Like PREPARED, and the statement runs on a generic plan: planned once per connection and reused,
+ * instead of planned again for each call's values. For statements whose plan cannot depend on the
+ * values (inserts and lookups by key), or whose caller knows the data is small enough for any plan
+ * to be fast (see Retriever): planning the retrieval statement takes longer than running it on a
+ * small vault.
+ */
+export const PREPARED_GENERIC = '/* prepared generic */ ';
+
+type PlanMode = 'custom' | 'generic';
+
+/**
  * Session settings of every connection. pgvector 0.8's iterative index scans keep walking the
  * HNSW index until enough rows pass the permission filter (a custom placeholder setting is
- * harmless where the extension is absent). Plans of prepared statements stay custom: a generic
- * plan of the retrieval statement cannot know how selective the question's words are and is many
- * times slower (PL/pgSQL functions that want plan reuse say so themselves, as ai_readable does).
- * And statements marked PREPARED go out as named statements.
+ * harmless where the extension is absent). Plans stay custom: a generic plan of the retrieval
+ * statement cannot know how selective the question's words are and is many times slower on a
+ * large vault (PL/pgSQL functions that want plan reuse say so themselves, as ai_readable does).
+ * Statements marked PREPARED or PREPARED_GENERIC go out as named statements; a PREPARED_GENERIC
+ * one switches the session to generic plans first, and any other statement back to custom plans
+ * (the setting applies to every statement of the session, so it follows the statement that runs).
  * `sharedSession`: every connection the pool opens is the same database session (PGlite's only
  * backend), so a new one first drops what an earlier one prepared; the names would collide.
  */
 function onConnect(pool: pg.Pool, opts: { sharedSession?: boolean } = {}): pg.Pool {
   const setup = `${opts.sharedSession ? 'deallocate all; ' : ''}set hnsw.iterative_scan = relaxed_order; set plan_cache_mode = force_custom_plan`;
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+    const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
     // One statement for both settings, and the client's first query waits for it: pg queues a
     // query issued while another runs, but deprecates that (pg 9 refuses it).
-    let settings: Promise<unknown> | undefined = client
-      .query(setup)
+    let settings: Promise<unknown> | undefined = query(setup)
       .catch(() => undefined)
       .finally(() => (settings = undefined));
+    // The session's plan mode as last set here (undefined: unknown after a failed switch).
+    let mode: PlanMode | undefined = 'custom';
+    const switchTo = (want: PlanMode) => {
+      mode = want;
+      return query(`set plan_cache_mode = force_${want}_plan`).catch((e: unknown) => {
+        mode = undefined;
+        throw e;
+      });
+    };
     const names = new Map<string, string>();
     const send = (config: unknown, values?: unknown, callback?: unknown) => {
-      if (typeof config !== 'string' || !config.startsWith(PREPARED)) return query(config, values, callback);
+      const named = typeof config === 'string' && (config.startsWith(PREPARED) || config.startsWith(PREPARED_GENERIC));
+      if (!named) return query(config, values, callback);
       let name = names.get(config);
       if (!name) names.set(config, (name = `cv_${createHash('sha256').update(config).digest('hex').slice(0, 24)}`));
       return query({ name, text: config, values }, callback);
     };
     (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
       // Only promise-style calls (kysely's) can wait; a callback or submittable goes out at once.
-      const waits = settings && typeof values !== 'function' && typeof callback !== 'function' && typeof (config as { submit?: unknown })?.submit !== 'function';
-      return waits ? settings!.then(() => send(config, values)) : send(config, values, callback);
+      const waits = typeof values !== 'function' && typeof callback !== 'function' && typeof (config as { submit?: unknown })?.submit !== 'function';
+      if (!waits) return send(config, values, callback);
+      const want: PlanMode = typeof config === 'string' && config.startsWith(PREPARED_GENERIC) ? 'generic' : 'custom';
+      if (!settings && want === mode) return send(config, values);
+      return (settings ?? Promise.resolve())
+        .then(() => (want === mode ? undefined : switchTo(want)))
+        .then(() => send(config, values));
     };
   });
   return pool;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { PREPARED } from './connect.ts';
+import { PREPARED_GENERIC } from './connect.ts';
 import type { Db } from './types.ts';
 
 export function findConversation(db: Db, userId: string, id: string) {
@@ -23,7 +23,7 @@ export async function insertMessage(
   m: { id: string; conversationId: string; userId: string; role: 'user' | 'assistant'; contentEnc: Buffer; status: 'complete' | 'incomplete' | 'error'; itemIds: string[]; model: string | null; usage: unknown },
 ): Promise<void> {
   const usage = m.usage === undefined || m.usage === null ? null : JSON.stringify(m.usage);
-  await sql`${sql.raw(PREPARED)}
+  await sql`${sql.raw(PREPARED_GENERIC)}
     with m as (
       insert into messages (id, conversation_id, user_id, role, content_enc, status, item_ids, model, usage)
       values (${m.id}::uuid, ${m.conversationId}::uuid, ${m.userId}::uuid, ${m.role}, ${m.contentEnc}::bytea, ${m.status}, ${m.itemIds}::uuid[], ${m.model}::text, ${usage}::jsonb)
@@ -36,7 +36,7 @@ export async function insertMessage(
  * conversation does not exist or is someone else's.
  */
 export async function conversationHistory(db: Db, userId: string, conversationId: string) {
-  const r = await sql<{ role: 'user' | 'assistant' | null; status: string | null; content_enc: Buffer | null }>`${sql.raw(PREPARED)}
+  const r = await sql<{ role: 'user' | 'assistant' | null; status: string | null; content_enc: Buffer | null }>`${sql.raw(PREPARED_GENERIC)}
     select m.role, m.status, m.content_enc from conversations c
     left join messages m on m.conversation_id = c.id and m.user_id = c.user_id
     where c.id = ${conversationId}::uuid and c.user_id = ${userId}::uuid
@@ -80,8 +80,9 @@ export async function insertTurnStart(
   },
 ): Promise<void> {
   const isNew = t.conversation.titleEnc !== null;
-  // On every question's path: a named prepared statement (one text whether the conversation is new or not).
-  await sql`${sql.raw(PREPARED)}
+  // On every question's path: a named statement (one text whether the conversation is new or
+  // not) on a generic plan (inserts and an update by key: the plan cannot depend on the values).
+  await sql`${sql.raw(PREPARED_GENERIC)}
     with c as (
       insert into conversations (id, user_id, title_enc, origin)
       select ${t.conversation.id}::uuid, ${t.userId}::uuid, ${t.conversation.titleEnc}::bytea, ${t.conversation.origin} where ${isNew}

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { PREPARED } from './connect.ts';
+import { PREPARED, PREPARED_GENERIC } from './connect.ts';
 import type { Db } from './types.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface SearchParams {
   /** How many candidates each ranker contributes, and how many fused results to return. */
   perRanker: number;
   limit: number;
+  /** Run on a plan made once and reused (see Retriever's SMALL_DATABASE_ITEMS); custom otherwise. */
+  genericPlan?: boolean;
 }
 
 export interface Candidate {
@@ -180,7 +182,7 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
       select kind, source, effective_at, title_enc, text_enc from items i
       where i.id = f.id and i.user_id = ${p.userId} offset 0) i
     order by f.score desc`;
-  const r = await sql<Candidate>`${sql.raw(PREPARED)}${body}`.execute(db);
+  const r = await sql<Candidate>`${sql.raw(p.genericPlan ? PREPARED_GENERIC : PREPARED)}${body}`.execute(db);
   return r.rows.map((row) => ({ ...row, score: Number(row.score) }));
 }
 
@@ -192,6 +194,12 @@ export async function recentReadable(db: Db, p: { userId: string; from?: Date; t
       ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
     order by i.sort_at desc, i.id desc limit ${p.limit}`.execute(db);
   return r.rows.map((row, n) => ({ ...row, score: 1 / (60 + n + 1) }));
+}
+
+/** How many items the database holds (all users), counting no further than `cap`. */
+export async function itemCountUpTo(db: Db, cap: number): Promise<number> {
+  const r = await sql<{ n: number }>`select count(*)::int as n from (select 1 from items limit ${cap}) s`.execute(db);
+  return r.rows[0]?.n ?? 0;
 }
 
 /** Whether the user has any item the AI may read now (stops at the first, newest first). */

@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
 import { ensureVectorIndex, upsertEmbeddings } from '../../../src/db/embeddings.ts';
+import { Retriever } from '../../../src/retrieval/retriever.ts';
+import { KeyService } from '../../../src/vault/keys.ts';
+import { loadMasterKeyring } from '../../../src/vault/master-key.ts';
 // @ts-expect-error plain JS module of the test model server
 import { EMBED_DIM, embedText } from '../../../containers/test-model/model-logic.mjs';
 
@@ -47,6 +50,34 @@ describe('retrieval', () => {
     const r = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { queryVector: null });
     expect(r.mode).toBe('lexical');
     expect(r.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
+  });
+
+  it('runs on one reused plan while the database is small, and plans each question beyond that', async () => {
+    const u = await rt.signup();
+    const glucose = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose diary', text: 'fasting glucose 5.4', permissions: { shareWithAi: true } });
+    await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose worries', text: 'glucose, not shared' });
+    const total = Number((await rt.deps.db.selectFrom('items').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    // One connection throughout (the embedded database has only one): plans and their counters
+    // belong to a session.
+    await rt.deps.db.connection().execute(async (db) => {
+      const keys = new KeyService(db, loadMasterKeyring(rt.config).keyring);
+      const plans = async () =>
+        (await sql<{ g: number; c: number }>`select coalesce(sum(generic_plans), 0)::int as g, coalesce(sum(custom_plans), 0)::int as c
+          from pg_prepared_statements where statement like '%lex_first%'`.execute(db)).rows[0];
+      const small = new Retriever(db, keys, { vector: false, embedModel: 'none', smallDatabaseItems: total });
+      const large = new Retriever(db, keys, { vector: false, embedModel: 'none', smallDatabaseItems: total - 1 });
+      const before = await plans();
+      const first = await small.retrieve(u.userId, 'How is my glucose?');
+      await small.retrieve(u.userId, 'How is my glucose?');
+      const between = await plans();
+      expect([between.g - before.g, between.c - before.c]).toEqual([2, 0]);
+      const planned = await large.retrieve(u.userId, 'How is my glucose?');
+      const after = await plans();
+      expect([after.g - between.g, after.c - between.c]).toEqual([0, 1]);
+      // The same records either way, and only the shared one.
+      expect(first.items.map((i) => i.id)).toEqual([glucose.id]);
+      expect(planned.items.map((i) => i.id)).toEqual([glucose.id]);
+    });
   });
 
   it('always knows the person’s own name from their Patient record, however many practitioners there are', async () => {
