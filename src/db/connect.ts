@@ -83,6 +83,9 @@ function onConnect(pool: pg.Pool, opts: { sharedSession?: boolean } = {}): pg.Po
       const waits = typeof values !== 'function' && typeof callback !== 'function' && typeof (config as { submit?: unknown })?.submit !== 'function';
       if (!waits) return send(config, values, callback);
       const want: PlanMode = typeof config === 'string' && config.startsWith(PREPARED_GENERIC) ? 'generic' : 'custom';
+      // A transaction's BEGIN is an ordinary statement, so it runs in custom mode: a rollback of a
+      // switch made inside the transaction can only return the session to custom plans (at worst
+      // the next generic statement runs on a custom plan, until an ordinary one resets the mode).
       if (!settings && want === mode) return send(config, values);
       return (settings ?? Promise.resolve())
         .then(() => (want === mode ? undefined : switchTo(want)))
