@@ -27,6 +27,11 @@ export const MODEL_PORT = 11434;
 export const BOOT_CPU_SHARES = 2;
 export const SERVING_CPU_SHARES = 1024;
 
+/** Docker's NanoCpus for a quota in CPUs. */
+export function nanoCpus(cpus: number): number {
+  return Math.round(cpus * 1e9);
+}
+
 /** The CPU quota (in CPUs) of a throttled boot: a quarter of the serving quota, at least 0.1 CPU. */
 export function bootCpus(cpus: number): number {
   return Math.min(cpus, Math.max(0.1, cpus / 4));
@@ -94,7 +99,7 @@ export function modelContainerSpec(s: ModelContainerSpecInput): ContainerCreateO
       Privileged: false,
       Memory: memoryBytes,
       MemorySwap: memoryBytes,
-      NanoCpus: Math.round((s.throttled ? bootCpus(s.cpus) : s.cpus) * 1e9),
+      NanoCpus: nanoCpus(s.throttled ? bootCpus(s.cpus) : s.cpus),
       ...(s.throttled ? { CpuShares: BOOT_CPU_SHARES } : {}),
       PidsLimit: s.pidsLimit,
       LogConfig: { Type: 'none', Config: {} },

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { LABEL_OWNER, LABEL_POOL, LABEL_ROLE, SERVING_CPU_SHARES, modelContainerSpec, type ModelContainerSpecInput } from './container-spec.ts';
+import { LABEL_OWNER, LABEL_POOL, LABEL_ROLE, SERVING_CPU_SHARES, modelContainerSpec, nanoCpus, type ModelContainerSpecInput } from './container-spec.ts';
 
 /** A started model container and the address the gateway reaches it at. */
 export interface StartedContainer {
@@ -121,7 +121,7 @@ export class ModelEngine {
   /** Gives a container that booted throttled its serving CPU limits (default weight, `cpus`), at the next quiet moment. */
   async raiseCpu(id: string, cpus: number): Promise<void> {
     await this.quiet();
-    await withTimeout(this.docker.getContainer(id).update({ CpuShares: SERVING_CPU_SHARES, NanoCpus: Math.round(cpus * 1e9) }), 10_000, 'container update');
+    await withTimeout(this.docker.getContainer(id).update({ CpuShares: SERVING_CPU_SHARES, NanoCpus: nanoCpus(cpus) }), 10_000, 'container update');
   }
 
   /** Force-removes a container (kills it first) at the next quiet moment; a container already gone is fine. */
