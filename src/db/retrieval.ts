@@ -148,7 +148,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
   const dimSql = sql.raw(String(dims));
   // A neighbour the word rankers already found readable (lex_first, lex_deep: checked with
-  // ai_readable in this statement, on the same snapshot) is not asked again.
+  // ai_readable in this statement, on the same snapshot) is not asked again. Over a longer period
+  // the HNSW walk filters on the embedding's own copy of its item's date (kept by triggers).
   const vectorPart = p.vector
     ? sql`vec_ranked as materialized (${shortRange
         ? sql`
@@ -159,8 +160,9 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
           order by dist limit ${p.perRanker * 2}),`
         : sql`
           select e.item_id as id, (e.embedding::vector(${dimSql})) <=> ${literal}::vector(${dimSql}) as dist
-          from item_embeddings e ${p.from || p.to ? sql`cross join lateral (select i.sort_at from items i where i.id = e.item_id offset 0) i` : sql``}
-          where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims} ${dateFilter}
+          from item_embeddings e
+          where e.user_id = ${p.userId} and e.model = ${p.vector.model} and e.dims = ${dims}
+            ${p.from ? sql`and e.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and e.sort_at < ${p.to}` : sql``}
           order by dist limit ${p.perRanker * 2}),`}
         vec as (
           select id, row_number() over (order by dist) as r from (

@@ -141,6 +141,8 @@ export interface ItemEmbeddingsTable {
   dims: number;
   content_hash: string;
   embedding: string;
+  /** The item's date, set by triggers (2026-11-28T40-embedding-dates): never written by the gateway. */
+  sort_at: Generated<Date>;
   created_at: CreatedAt;
 }
 

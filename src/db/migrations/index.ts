@@ -8,6 +8,7 @@ import * as expiryIndexes from './2026-11-28T00-expiry-indexes.ts';
 import * as sourceFamily from './2026-11-28T10-source-family.ts';
 import * as aiReadable from './2026-11-28T20-ai-readable.ts';
 import * as embeddingsInline from './2026-11-28T30-embeddings-inline.ts';
+import * as embeddingDates from './2026-11-28T40-embedding-dates.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T10-source-family': sourceFamily,
   '2026-11-28T20-ai-readable': aiReadable,
   '2026-11-28T30-embeddings-inline': embeddingsInline,
+  '2026-11-28T40-embedding-dates': embeddingDates,
 };

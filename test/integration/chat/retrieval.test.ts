@@ -124,6 +124,25 @@ describe('retrieval', () => {
     expect(lexical.items.map((i) => i.id).sort()).toEqual([swim.id, knee.id].sort());
   });
 
+  it.runIf(!process.env.TEST_DATABASE_URL)('a period filters the vector neighbours by their item’s date, and follows a changed date', async () => {
+    const u = await rt.signup();
+    const text = 'swam forty lengths of the pool before breakfast';
+    const in2023 = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Swim 2023', text, effectiveAt: '2023-06-01T08:00:00Z', permissions: { shareWithAi: true } });
+    const in2021 = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Swim 2021', text, effectiveAt: '2021-06-01T08:00:00Z', permissions: { shareWithAi: true } });
+    const rows = await rt.deps.db.selectFrom('items').select(['id', 'content_hash']).where('user_id', '=', u.userId).execute();
+    await ensureVectorIndex(rt.deps.db, EMBED_DIM);
+    await upsertEmbeddings(rt.deps.db, rows.map((r) => ({ itemId: r.id, userId: u.userId, model: rt.config.EMBED_MODEL, contentHash: r.content_hash, embedding: embedText(text) as number[] })));
+    const dates = async () =>
+      Object.fromEntries((await rt.deps.db.selectFrom('item_embeddings').select(['item_id', 'sort_at']).where('user_id', '=', u.userId).execute()).map((r) => [r.item_id, new Date(r.sort_at).toISOString()]));
+    expect(await dates()).toEqual({ [in2023.id]: '2023-06-01T08:00:00.000Z', [in2021.id]: '2021-06-01T08:00:00.000Z' });
+    // Stop words only: the vector alone finds them, over a period longer than two months.
+    const ask = () => rt.deps.retriever.retrieve(u.userId, 'of the before in 2023', { queryVector: embedText(text) });
+    expect((await ask()).items.map((i) => i.id)).toEqual([in2023.id]);
+    await rt.deps.items.update(u.userId, in2021.id, { effectiveAt: '2023-02-01T08:00:00Z' });
+    expect((await dates())[in2021.id]).toBe('2023-02-01T08:00:00.000Z');
+    expect((await ask()).items.map((i) => i.id).sort()).toEqual([in2023.id, in2021.id].sort());
+  });
+
   it('recent items stand in for an overview question or a period, never for a greeting or thanks', async () => {
     const u = await rt.signup();
     const it1 = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Flu shot', text: 'influenza vaccine given', permissions: { shareWithAi: true } });

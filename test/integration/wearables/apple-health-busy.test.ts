@@ -75,7 +75,9 @@ describe('a large Apple Health import through HTTP', () => {
     const parsing = running.filter((p) => p.unit === 'bytes' && p.done < (p.total ?? 0));
     // Progress is visible in both phases, with a total, and only grows within a phase.
     expect(new Set(parsing.map((p) => p.done)).size).toBeGreaterThan(1);
-    expect(new Set(running.map((p) => `${p.unit}:${p.done}`)).size).toBeGreaterThan(3);
+    // (At least two parsing figures and one of samples: writing the samples can now be over within
+    // one or two polls, on a loaded machine too.)
+    expect(new Set(running.map((p) => `${p.unit}:${p.done}`)).size).toBeGreaterThanOrEqual(3);
     expect(running.some((p) => p.unit === 'samples')).toBe(true);
     expect(running.every((p) => p.total !== null && p.total > 0)).toBe(true);
     for (let i = 1; i < running.length; i++) if (running[i].unit === running[i - 1].unit) expect(running[i].done).toBeGreaterThanOrEqual(running[i - 1].done);
