@@ -147,8 +147,8 @@ export async function hybridSearch(db: Db, p: SearchParams): Promise<Candidate[]
   const dims = p.vector?.values.length ?? 0;
   const literal = p.vector ? `[${p.vector.values.join(',')}]` : '';
   const dimSql = sql.raw(String(dims));
-  // A neighbour the word rankers already found readable (lex_first, lex_deep: checked with
-  // ai_readable in this statement, on the same snapshot) is not asked again. Over a longer period
+  // A neighbour the word rankers already found readable (lex_first, lex_deep: decided in this
+  // statement, on the same snapshot) is not asked again. Over a longer period
   // the HNSW walk filters on the embedding's own copy of its item's date (kept by triggers).
   const vectorPart = p.vector
     ? sql`vec_ranked as materialized (${shortRange
