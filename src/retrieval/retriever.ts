@@ -108,10 +108,10 @@ export class Retriever {
     const vector = this.opts.vector && opts.queryVector?.length ? { values: opts.queryVector, model: this.opts.embedModel } : null;
     const limit = this.opts.maxItems ?? 24;
     const maxVectorDistance = 1 - (this.opts.minVectorSimilarity ?? MIN_VECTOR_SIMILARITY);
-    const genericPlan = await this.smallDatabase();
-    const params = { userId, tsquery, tsqueryAll, vector, maxVectorDistance, from: filter.from, to: filter.to, perRanker: 40, limit, genericPlan };
     let candidates: repo.Candidate[] = [];
     if (tsquery || vector) {
+      const genericPlan = await this.smallDatabase();
+      const params = { userId, tsquery, tsqueryAll, vector, maxVectorDistance, from: filter.from, to: filter.to, perRanker: 40, limit, genericPlan };
       // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
       candidates = await repo.hybridSearch(this.db, params);
     }
