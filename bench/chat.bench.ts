@@ -103,7 +103,7 @@ async function retrievalBench() {
       for (let i = 0; i < 240; i++) {
         const q = questions[i % questions.length];
         const t = performance.now();
-        const r = await rt.deps.retriever.retrieve(main, q, { queryVector: mode === 'hybrid' ? vec(q) : null });
+        const r = await rt.deps.retriever.retrieve(main, q, { embed: async () => mode === 'hybrid' ? vec(q) : null });
         times.push(performance.now() - t);
         found += r.items.length;
         // A period whose words matched nothing readable (and nothing similar enough) gets its recent items.

@@ -3,7 +3,7 @@ import { ModelStreamError, type ChatChunk, type ModelLease, type ModelPool } fro
 import { NotFoundError } from '../errors.ts';
 import type { AuditService } from '../vault/audit.ts';
 import type { Retriever } from '../retrieval/retriever.ts';
-import { buildPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
+import { buildPrompt, type BuiltPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
 import { startEarly } from '../lib/start-early.ts';
 import type { ConversationStore } from './conversations.ts';
 
@@ -23,8 +23,16 @@ export type ChatEvent =
 export interface PreparedChat {
   conversationId: string;
   context: ContextItem[];
-  /** Set when the person has shared nothing with the AI (the UI says "share some records first"). */
-  notice?: 'nothing_shared' | 'nothing_relevant';
+  /** The context as sent to the model: sections of lines, each citing its items (a series carries its points). */
+  sections: BuiltPrompt['sections'];
+  /** Record kinds the question asked for that have no AI-readable record ("allergy"). */
+  absent: string[];
+  /**
+   * `nothing_shared`: the person has shared nothing with the AI (the UI says "share some records
+   * first"); `none_of_kind`: the asked kind has no AI-readable record (`absent` names it);
+   * `nothing_relevant`: records are shared but none matched.
+   */
+  notice?: 'nothing_shared' | 'nothing_relevant' | 'none_of_kind';
   run(): AsyncIterable<ChatEvent>;
   abort(reason: string): void;
 }
@@ -68,34 +76,33 @@ export class ChatService {
     const lease: ModelLease = await pool.lease(userId, { signal: controller.signal });
     mark('leaseMs');
     try {
-      let queryVector: number[] | null = null;
-      // Stemming (database) and embedding (model) of the question run side by side.
-      const terms = retriever.questionTerms(input.message);
-      terms.catch(() => undefined);
-      if (retriever.vectorEnabled) {
+      // The question is embedded only if free-text search runs (structured questions need no vector).
+      const embed = async (text: string): Promise<number[] | null> => {
         try {
-          [queryVector] = await lease.embed({ model: this.opts.embedModel, input: [retriever.searchText(input.message)], signal: controller.signal });
+          const [v] = await lease.embed({ model: this.opts.embedModel, input: [text], signal: controller.signal });
+          return v ?? null;
         } catch (e) {
           if (controller.signal.aborted) throw e;
           this.deps.log.warn({ err: (e as Error).name }, 'question embedding failed; lexical retrieval only');
+          return null;
         }
-      }
-      mark('embedMs');
-      const found = await retriever.retrieve(userId, input.message, { queryVector, terms });
+      };
+      const found = await retriever.retrieve(userId, input.message, { history, embed });
       mark('retrieveMs');
-      const prompt = buildPrompt({ question: input.message, items: found.items, history, numCtx: this.opts.numCtx });
+      const prompt = buildPrompt({ question: input.message, sections: found.sections, records: found.records, history, numCtx: this.opts.numCtx });
       const itemIds = prompt.included.map((i) => i.id);
       // The question and the disclosure are stored together, before anything leaves.
       conversationId = await conversations.startTurn(userId, { conversationId, question: input.message, origin: input.origin ?? 'web', itemIds, model: this.opts.chatModel });
       mark('persistMs');
       let notice: PreparedChat['notice'];
-      if (!prompt.included.length) notice = (await retriever.anyReadable(userId)) ? 'nothing_relevant' : 'nothing_shared';
+      if (!prompt.included.length && !(await retriever.anyReadable(userId))) notice = 'nothing_shared';
+      else if (found.absent.length) notice = 'none_of_kind';
+      else if (!prompt.included.length) notice = 'nothing_relevant';
       const key = conversationId;
       this.active.get(key)?.controller.abort(new Error('superseded by a newer message'));
       this.active.set(key, { userId, controller });
-      const titles = new Map(found.items.map((i) => [i.id, i]));
-      const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: titles.get(i.id)?.title ?? '', kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
-      this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, estTokens: prompt.estimatedTokens, ...marks }, 'chat prepared');
+      const context: ContextItem[] = prompt.included.map((i) => ({ id: i.id, title: i.title, kind: i.kind, effectiveAt: i.effectiveAt?.toISOString() ?? null }));
+      this.deps.log.info({ conversationId, items: itemIds.length, mode: found.mode, sections: prompt.sections.length, estTokens: prompt.estimatedTokens, ...marks }, 'chat prepared');
       // The disclosure is stored: the prompt leaves now, and the model reads it while the caller
       // sends the context event (its first chunk waits for run()). Node writes a request to its
       // kept-alive connection in a nextTick, which would otherwise wait until every promise step
@@ -106,6 +113,8 @@ export class ChatService {
       return {
         conversationId,
         context,
+        sections: prompt.sections,
+        absent: found.absent,
         notice,
         abort: (reason) => controller.abort(new Error(reason)),
         async *run() {

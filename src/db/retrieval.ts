@@ -62,6 +62,26 @@ const mayBeReadableExpr = sql.raw(`(${OWN_SHARE} or i.sensitivity <> 'secret' an
           and (a.category is null or a.category = any (i.categories))
           and (a.tag is null or a.tag = any (i.tags)))))`);
 
+/**
+ * A second sufficient condition, for items shared by a rule: when the user has no unexpired
+ * denying rule, the top matching rule of an item that matches an allowing rule allows it, so a
+ * non-secret item without an unexpired own setting that matches one is readable. Needs the
+ * `allow_rules` and `deny_rules` CTEs; it can only spare an ai_readable() call, never admit an
+ * item item_permission() would refuse.
+ */
+const RULE_SHARE = `(not exists (select 1 from deny_rules) and i.sensitivity <> 'secret'
+      and (i.share_with_ai is null or (i.expires_at is not null and i.expires_at <= now()))
+      and exists (select 1 from allow_rules a
+        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
+          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
+          and (a.category is null or a.category = any (i.categories))
+          and (a.tag is null or a.tag = any (i.tags))))`;
+
+/** Whether the user has any unexpired denying rule (materialised once per statement, for RULE_SHARE). */
+const denyRules = (userId: string) => sql`deny_rules as materialized (
+          select 1 from sharing_rules
+          where user_id = ${userId} and not share_with_ai and (expires_at is null or expires_at > now()) limit 1)`;
+
 /** The user's unexpired allowing rules, materialised once per statement for mayBeReadableExpr. */
 const allowRules = (userId: string) => sql`allow_rules as materialized (
           select source, kind, category, tag from sharing_rules
@@ -196,6 +216,56 @@ export async function recentReadable(db: Db, p: { userId: string; from?: Date; t
       ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
     order by i.sort_at desc, i.id desc limit ${p.limit}`.execute(db);
   return r.rows.map((row, n) => ({ ...row, score: 1 / (60 + n + 1) }));
+}
+
+export interface KindQuery {
+  userId: string;
+  /** Item kinds; one ending in `*` is a prefix (`wearable.*`). */
+  kinds: string[];
+  /** Only items with one of these categories (Observations of a class), or any. */
+  categories?: string[];
+  /** Blinded tsquery the item's words must match, or none. */
+  tsquery?: string | null;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+export interface KindRow extends Omit<Candidate, 'score'> {
+  content_enc: Buffer | null;
+  categories: string[];
+}
+
+/**
+ * The newest AI-readable items of some kinds (structured retrieval: "my medications", "my last
+ * A1c"), newest first, with their sealed content. One walk per kind down the (user, kind, date)
+ * index, each checking the permission row by row (the same mayBeReadableExpr and ai_readable() as
+ * the rankers) and stopping at `limit` readable items, so years of unshared records of a kind cost
+ * a walk, never a leak.
+ */
+export async function readableOfKinds(db: Db, p: KindQuery): Promise<KindRow[]> {
+  const exact = p.kinds.filter((k) => !k.endsWith('*'));
+  const prefixes = p.kinds.filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1));
+  if (!exact.length && !prefixes.length) return [];
+  const rowFilter = sql`${p.categories?.length ? sql`and i.categories && ${p.categories}::text[]` : sql``}
+    ${p.tsquery ? sql`and i.search @@ ${p.tsquery}::tsquery` : sql``}
+    ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
+    and ${mayBeReadableExpr} and (${sql.raw(OWN_SHARE)} or ${sql.raw(RULE_SHARE)} or ai_readable(i.id, ${p.userId}))`;
+  const cols = sql`i.id, i.kind, i.source, i.effective_at, i.sort_at, i.categories, i.title_enc, i.text_enc, i.content_enc`;
+  // Exact kinds walk the (user, kind, date) index one kind at a time; prefixes (few items) scan.
+  const r = await sql<KindRow & { sort_at: Date }>`
+    with ${allowRules(p.userId)}, ${denyRules(p.userId)}
+    select * from (
+      ${exact.length ? sql`select x.* from unnest(${exact}::text[]) k(kind) cross join lateral (
+        select ${cols} from items i
+        where i.user_id = ${p.userId} and i.kind = k.kind ${rowFilter}
+        order by i.sort_at desc, i.id desc limit ${p.limit}) x` : sql`select ${cols} from items i where false`}
+      ${prefixes.length ? sql`union all select x.* from unnest(${prefixes}::text[]) k(prefix) cross join lateral (
+        select ${cols} from items i
+        where i.user_id = ${p.userId} and starts_with(i.kind, k.prefix) ${rowFilter}
+        order by i.sort_at desc, i.id desc limit ${p.limit}) x` : sql``}
+    ) found order by sort_at desc, id desc limit ${p.limit}`.execute(db);
+  return r.rows;
 }
 
 /** How many items the database holds (all users), counting no further than `cap`. */

@@ -5,28 +5,48 @@ import type { KeyService } from '../vault/keys.ts';
 import type { UserKeys } from '../vault/crypto.ts';
 import { blindTsquery } from '../vault/blind-index.ts';
 import { expandClinicalTerms } from './clinical-terms.ts';
-import { parseTimeFilter, type TimeFilter } from './time-filter.ts';
+import type { TimeFilter } from './time-filter.ts';
 import { Redactor, factsFromResources } from './redact.ts';
-import type { PromptItem } from './prompt.ts';
-import { QuestionStemmer, type QuestionTerms } from './stems.ts';
+import type { HistoryTurn } from './prompt.ts';
+import { QuestionStemmer } from './stems.ts';
 import { setBounded } from '../lib/bounded-map.ts';
+import { hasSubject, resolveFollowUp, understand, type Intent } from './question.ts';
+import { classById, open, type Reader } from './gather.ts';
+import { overviewSections } from './overview.ts';
+import { planSections } from './plan.ts';
+import { recordLine, type ContextSection, type Rec } from './shape.ts';
 
 export interface RetrievalResult {
-  items: PromptItem[];
+  sections: ContextSection[];
+  /** Every record a section cites, by id. */
+  records: Map<string, Rec>;
+  /** The records the sections cite, in the order they cite them (before the token budget). */
+  items: Rec[];
+  /** Nouns of the asked-for classes that have no AI-readable record ("allergy"). */
+  absent: string[];
   filter: TimeFilter;
-  mode: 'hybrid' | 'lexical' | 'recent' | 'none';
+  intent: Intent;
+  mode: 'overview' | 'structured' | 'hybrid' | 'lexical' | 'recent' | 'none';
 }
 
 export interface RetrieverOptions {
   /** pgvector present: vector search joins lexical search. */
   vector: boolean;
   embedModel: string;
-  /** How many items may reach the prompt builder (the token budget decides how many fit). */
+  /** How many free-text matches may reach the prompt builder (the token budget decides how many fit). */
   maxItems?: number;
   /** Cosine similarity a vector-only candidate needs (see MIN_VECTOR_SIMILARITY). */
   minVectorSimilarity?: number;
   /** Up to how many items in the database the statement runs on a reused plan (SMALL_DATABASE_ITEMS). */
   smallDatabaseItems?: number;
+}
+
+export interface RetrieveOptions {
+  /** The conversation so far (follow-ups are read against its questions). */
+  history?: HistoryTurn[];
+  /** Embeds text for the vector ranker; called only when free-text search runs. */
+  embed?: (text: string) => Promise<number[] | null>;
+  now?: Date;
 }
 
 /**
@@ -50,17 +70,22 @@ export const MIN_VECTOR_SIMILARITY = 0.5;
  */
 export const SMALL_DATABASE_ITEMS = 2000;
 
-/** Stemmed words of questions that say nothing about which records matter. */
-const GENERIC = new Set(['new', 'hello', 'hi', 'hey', 'bye', 'record', 'say', 'tell', 'show', 'give', 'know', 'anyth', 'everyth', 'someth', 'pleas', 'want', 'like', 'look', 'find', 'get', 'happen', 'would', 'could', 'can', 'need', 'much', 'mani', 'ok', 'thank', 'current', 'latest', 'recent', 'last', 'valu', 'chang', 'file', 'data', 'inform', 'summari', 'summar', 'explain', 'mean']);
-
-/** Courtesy words: dropped from the search, and not a request for an overview either. */
-const COURTESY = new Set(['ok', 'thank', 'pleas', 'hello', 'hi', 'hey', 'bye', 'like', 'want', 'can', 'could', 'would', 'need']);
-
 const IDENTITY_KINDS = ['fhir.Patient', 'fhir.RelatedPerson', 'fhir.Practitioner', 'fhir.PractitionerRole'];
+const BILLING_KINDS = new Set(classById.get('billing')!.kinds);
+/** Kinds that are about the person, not their health: never free-text context. */
+const NOT_CONTEXT = new Set(['fhir.Practitioner', 'fhir.PractitionerRole', 'fhir.Organization', 'fhir.Location', 'fhir.RelatedPerson', 'fhir.Patient']);
+
+function withItems(r: RetrievalResult): RetrievalResult {
+  const ids = new Set(r.sections.flatMap((s) => s.lines.flatMap((l) => l.itemIds)));
+  r.items = [...ids].map((id) => r.records.get(id)).filter((x): x is Rec => !!x);
+  return r;
+}
 
 /**
- * Permission-cleared retrieval (DESIGN.md invariants 1-3, 5): every candidate comes from SQL
- * that filters on `item_permission(i).share_with_ai` for this user. Found items are decrypted
+ * Permission-cleared retrieval (DESIGN.md invariants 1-3, 5), one entry point: `retrieve()` reads
+ * the question (and the conversation, for follow-ups), takes structured questions from the
+ * record's structure (kinds, codes, status, dates) and the rest from free-text search, all from
+ * SQL that filters on the item's effective permission for this user. Found items are decrypted
  * and redacted here; nothing else reaches the prompt.
  */
 export class Retriever {
@@ -81,62 +106,72 @@ export class Retriever {
     return this.opts.vector;
   }
 
-  /** The text to embed for a question: without its time phrase. */
-  searchText(question: string): string {
-    return parseTimeFilter(question).rest;
-  }
-
-  /** Stems the question (and its clinical expansions); can run while the question is embedded. */
-  questionTerms(question: string): Promise<QuestionTerms> {
-    const rest = parseTimeFilter(question).rest;
-    const expansion = expandClinicalTerms(rest);
-    return this.stemmer.terms([rest, ...expansion.words].join(' '), expansion.codes);
-  }
-
-  async retrieve(
-    userId: string,
-    question: string,
-    opts: { queryVector?: number[] | null; now?: Date; terms?: Promise<QuestionTerms> } = {},
-  ): Promise<RetrievalResult> {
-    const filter = parseTimeFilter(question, opts.now);
+  async retrieve(userId: string, question: string, opts: RetrieveOptions = {}): Promise<RetrievalResult> {
+    const now = opts.now ?? new Date();
+    const earlier = (opts.history ?? [])
+      .filter((t) => t.role === 'user')
+      .slice(-6)
+      .reverse()
+      .map((t) => understand(t.content, now));
+    const intent = resolveFollowUp(understand(question, now), earlier);
     const keys = await this.keys.forUser(userId);
-    const terms = await (opts.terms ?? this.questionTerms(question));
-    const lexemes = [...new Set(terms.lexemes)].filter((l) => !GENERIC.has(l)).map((l) => `'${l.replace(/'/g, "''")}'`);
+    const redactor = await this.redactorFor(userId, keys);
+    const records = new Map<string, Rec>();
+    const reader: Reader = { db: this.db, userId, keys, redactor, stemmer: this.stemmer, from: intent.filter.from, to: intent.filter.to, seen: records };
+    const result: RetrievalResult = { sections: [], records, items: [], absent: [], filter: intent.filter, intent, mode: 'none' };
+    if (intent.overview) {
+      result.sections = await overviewSections(reader, now);
+      result.mode = 'overview';
+      return withItems(result);
+    }
+    const planned = await planSections(reader, intent);
+    result.sections = planned.sections;
+    result.absent = planned.absent;
+    if (planned.structured) result.mode = 'structured';
+    const found = planned.sections.some((s) => s.lines.some((l) => l.itemIds.length));
+    if (!planned.structured || (!found && intent.freeWords.length)) {
+      const free = await this.freeText(reader, intent, opts.embed);
+      if (free.recs.length) {
+        result.sections.push({ kind: 'records', title: 'Records matching the question', lines: free.recs.map((r) => recordLine(r)) });
+        result.mode = free.mode;
+      } else if (!planned.structured && !hasSubject(intent) && (intent.filter.from || intent.filter.to || intent.latest)) {
+        // "What happened last month?", "anything new?": the most recent records stand in.
+        const rows = await repo.recentReadable(this.db, { userId, from: intent.filter.from, to: intent.filter.to, limit: 40 });
+        const recs = open(reader, rows.map((r) => ({ ...r, content_enc: null, categories: [] }))).filter((r) => !BILLING_KINDS.has(r.kind) && !NOT_CONTEXT.has(r.kind)).slice(0, 12);
+        if (recs.length) {
+          result.sections.push({ kind: 'records', title: 'Most recent records, newest first', lines: recs.map((r) => recordLine(r)) });
+          result.mode = 'recent';
+        }
+      }
+    }
+    return withItems(result);
+  }
+
+  /** Word and vector rankers over every readable item; billing only when the question is about costs. */
+  private async freeText(r: Reader, intent: Intent, embed?: RetrieveOptions['embed']): Promise<{ recs: Rec[]; mode: 'hybrid' | 'lexical' }> {
+    const words = intent.freeWords.join(' ');
+    if (!words) return { recs: [], mode: 'lexical' };
+    const expansion = expandClinicalTerms(words);
+    const [terms, queryVector] = await Promise.all([
+      this.stemmer.terms([words, ...expansion.words].join(' '), expansion.codes),
+      this.opts.vector && embed ? embed(intent.searchText).catch(() => null) : Promise.resolve(null),
+    ]);
+    const lexemes = [...new Set(terms.lexemes)].map((l) => `'${l.replace(/'/g, "''")}'`);
     const parts = lexemes.concat(terms.codePhrases.map((p) => `(${p})`));
-    const tsquery = parts.length ? blindTsquery(keys, parts.join(' | ')) : null;
-    const tsqueryAll = lexemes.length > 1 ? blindTsquery(keys, lexemes.join(' & ')) : null;
-    const vector = this.opts.vector && opts.queryVector?.length ? { values: opts.queryVector, model: this.opts.embedModel } : null;
+    const tsquery = parts.length ? blindTsquery(r.keys, parts.join(' | ')) : null;
+    const tsqueryAll = lexemes.length > 1 ? blindTsquery(r.keys, lexemes.join(' & ')) : null;
+    const vector = this.opts.vector && queryVector?.length ? { values: queryVector, model: this.opts.embedModel } : null;
+    if (!tsquery && !vector) return { recs: [], mode: 'lexical' };
     const limit = this.opts.maxItems ?? 24;
     const maxVectorDistance = 1 - (this.opts.minVectorSimilarity ?? MIN_VECTOR_SIMILARITY);
-    let candidates: repo.Candidate[] = [];
-    if (tsquery || vector) {
-      const genericPlan = await this.smallDatabase();
-      const params = { userId, tsquery, tsqueryAll, vector, maxVectorDistance, from: filter.from, to: filter.to, perRanker: 40, limit, genericPlan };
-      // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
-      candidates = await repo.hybridSearch(this.db, params);
-    }
-    let mode: RetrievalResult['mode'] = vector ? 'hybrid' : 'lexical';
-    // The most recent items stand in only for questions that ask for an overview in general
-    // words ("summarise my records", "anything new?") or ask about a period ("what happened last
-    // month?"); a question whose words and meaning matched nothing, or a "hello" or "thanks",
-    // gets no records.
-    const overview = !tsquery && terms.lexemes.some((l) => GENERIC.has(l) && !COURTESY.has(l));
-    if (!candidates.length && (overview || filter.from || filter.to)) {
-      candidates = await repo.recentReadable(this.db, { userId, from: filter.from, to: filter.to, limit: Math.min(limit, 12) });
-      mode = candidates.length ? 'recent' : 'none';
-    } else if (!candidates.length) {
-      mode = 'none';
-    }
-    const redactor = await this.redactorFor(userId, keys);
-    const items: PromptItem[] = candidates.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      source: r.source,
-      effectiveAt: r.effective_at ? new Date(r.effective_at) : null,
-      title: redactor.redact(keys.decryptText('title', r.title_enc) ?? ''),
-      text: redactor.redact(keys.decryptText('text', r.text_enc) ?? ''),
-    }));
-    return { items, filter, mode };
+    const genericPlan = await this.smallDatabase();
+    // Connections run with hnsw.iterative_scan = relaxed_order (src/db/connect.ts).
+    const candidates = await repo.hybridSearch(this.db, { userId: r.userId, tsquery, tsqueryAll, vector, maxVectorDistance, from: r.from, to: r.to, perRanker: 40, limit, genericPlan });
+    const billing = intent.classes.includes('billing');
+    const kept = candidates.filter((c) => (billing || !BILLING_KINDS.has(c.kind)) && !NOT_CONTEXT.has(c.kind));
+    const recs = open(r, kept.map((c) => ({ ...c, content_enc: null, categories: [] }))).slice(0, 12);
+    if (intent.latest) recs.sort((a, b) => (b.date?.getTime() ?? 0) - (a.date?.getTime() ?? 0));
+    return { recs, mode: vector ? 'hybrid' : 'lexical' };
   }
 
   /** Counted at most every 30 s (reading at most SMALL_DATABASE_ITEMS + 1 rows); a failed count says "not small". */

@@ -30,7 +30,7 @@ export function chatRoutes() {
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => prepared.abort('client disconnected'));
-      await stream.writeSSE({ event: 'context', data: JSON.stringify({ conversationId: prepared.conversationId, items: prepared.context, ...(prepared.notice ? { notice: prepared.notice } : {}) }) });
+      await stream.writeSSE({ event: 'context', data: JSON.stringify({ conversationId: prepared.conversationId, items: prepared.context, sections: prepared.sections, ...(prepared.notice ? { notice: prepared.notice } : {}), ...(prepared.absent.length ? { absent: prepared.absent } : {}) }) });
       for await (const ev of prepared.run()) {
         if (stream.aborted) {
           prepared.abort('client disconnected');

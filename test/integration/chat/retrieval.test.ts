@@ -47,7 +47,7 @@ describe('retrieval', () => {
       tags: ['cardio'],
       effectiveAt: new Date(Date.now() - 2500 * DAY).toISOString(),
     });
-    const r = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { queryVector: null });
+    const r = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { embed: async () => null });
     expect(r.mode).toBe('lexical');
     expect(r.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
   });
@@ -97,7 +97,7 @@ describe('retrieval', () => {
     // order (a bitmap or sequential scan), where the Patient, imported last, comes last.
     await sql`analyze items`.execute(rt.deps.db);
     await rt.deps.items.create(u.userId, { kind: 'note', title: 'Cardiology review', text: 'Zebulon Quartermaine attended the cardiology review', permissions: { shareWithAi: true } });
-    const r = await rt.deps.retriever.retrieve(u.userId, 'cardiology review', { queryVector: null });
+    const r = await rt.deps.retriever.retrieve(u.userId, 'cardiology review', { embed: async () => null });
     expect(r.items).toHaveLength(1);
     expect(r.items[0].text).not.toMatch(/Zebulon|Quartermaine/);
     expect(r.items[0].text).toContain('[name] attended the cardiology review');
@@ -111,13 +111,13 @@ describe('retrieval', () => {
     const text = new Map([[swim.id, 'Morning swim log. swam forty lengths of the pool before breakfast'], [knee.id, 'Knee. knee pain after running']]);
     await ensureVectorIndex(rt.deps.db, EMBED_DIM);
     await upsertEmbeddings(rt.deps.db, rows.map((r) => ({ itemId: r.id, userId: u.userId, model: rt.config.EMBED_MODEL, contentHash: r.content_hash, embedding: embedText(text.get(r.id)) as number[] })));
-    const ask = (q: string) => rt.deps.retriever.retrieve(u.userId, q, { queryVector: embedText(q) });
+    const ask = (q: string) => rt.deps.retriever.retrieve(u.userId, q, { embed: async () => embedText(q) });
     // "hello" has nearest neighbours too, but nothing near enough: no record is disclosed.
     const hello = await ask('hello there');
     expect(hello.items).toEqual([]);
     expect(hello.mode).toBe('none');
     // Close in meaning, no word in common with the index (all stop words): found by the vector alone.
-    const close = await rt.deps.retriever.retrieve(u.userId, 'of the before', { queryVector: embedText('swam forty lengths of the pool before breakfast') });
+    const close = await rt.deps.retriever.retrieve(u.userId, 'of the before', { embed: async () => embedText('swam forty lengths of the pool before breakfast') });
     expect(close.items.map((i) => i.id)).toEqual([swim.id]);
     // A word match qualifies an item whatever its similarity.
     const lexical = await ask('knee swim tell');
@@ -136,7 +136,7 @@ describe('retrieval', () => {
       Object.fromEntries((await rt.deps.db.selectFrom('item_embeddings').select(['item_id', 'sort_at']).where('user_id', '=', u.userId).execute()).map((r) => [r.item_id, new Date(r.sort_at).toISOString()]));
     expect(await dates()).toEqual({ [in2023.id]: '2023-06-01T08:00:00.000Z', [in2021.id]: '2021-06-01T08:00:00.000Z' });
     // Stop words only: the vector alone finds them, over a period longer than two months.
-    const ask = () => rt.deps.retriever.retrieve(u.userId, 'of the before in 2023', { queryVector: embedText(text) });
+    const ask = () => rt.deps.retriever.retrieve(u.userId, 'of the before in 2023', { embed: async () => embedText(text) });
     expect((await ask()).items.map((i) => i.id)).toEqual([in2023.id]);
     await rt.deps.items.update(u.userId, in2021.id, { effectiveAt: '2023-02-01T08:00:00Z' });
     expect((await dates())[in2021.id]).toBe('2023-02-01T08:00:00.000Z');
@@ -147,11 +147,11 @@ describe('retrieval', () => {
     const u = await rt.signup();
     const it1 = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Flu shot', text: 'influenza vaccine given', permissions: { shareWithAi: true } });
     for (const q of ['thanks!', 'ok thank you', 'hello', 'hi there']) {
-      const r = await rt.deps.retriever.retrieve(u.userId, q, { queryVector: null });
+      const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
       expect([q, r.mode, r.items.length]).toEqual([q, 'none', 0]);
     }
     for (const q of ['Summarize my records', 'anything new?', 'what happened this year?']) {
-      const r = await rt.deps.retriever.retrieve(u.userId, q, { queryVector: null });
+      const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
       expect([q, r.mode, r.items.map((i) => i.id)]).toEqual([q, 'recent', [it1.id]]);
     }
   });
