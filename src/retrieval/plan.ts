@@ -1,12 +1,12 @@
 import { classById, ofClass, ofTopic, type Reader } from './gather.ts';
 import type { Intent } from './question.ts';
-import { billingByEncounter, costText, groupedList, matchesTopic, recordLine, seriesOf, seriesSection, visitLines, ymd, type ContextSection, type Rec } from './shape.ts';
+import { byEncounter, costText, fhirId, groupedList, matchesTopic, recordLine, seriesOf, seriesSection, visitLines, ymd, type ContextSection, type Rec } from './shape.ts';
 import type { ClassId, Topic } from './vocabulary.ts';
 
 /**
  * Structured retrieval: the sections a question's classes and topics call for, read from the
- * record's structure (kinds in SQL, codes and status from the decrypted content). Free-text
- * search (the word and vector rankers) is the retriever's, for what this does not cover.
+ * record's structure (kinds in SQL, codes, status and links from the decrypted content).
+ * Free-text search (the word and vector rankers) is the retriever's, for what this does not cover.
  */
 export interface Planned {
   sections: ContextSection[];
@@ -18,9 +18,16 @@ export interface Planned {
 
 /** Readings shown for "latest" questions: the newest and a few before it ("and the one before?"). */
 const LATEST_READINGS = 4;
-/** Up to how many readings a trend shows in full; older ones are counted. */
-const TREND_READINGS = 150;
+/** Up to how many readings of one test a trend or "all my…" shows; older ones are counted. */
+const ALL_READINGS = 150;
+/** Visits shown for "when did I last…": the latest few. */
+const LATEST_VISITS = 5;
 const LIST_CLASSES: ClassId[] = ['medications', 'allergies', 'conditions', 'immunizations', 'procedures', 'careplans'];
+/** Kinds a topic of no particular class is looked for in ("have I had an echo?"). */
+const CLINICAL_KINDS = ['fhir.Condition', 'fhir.Procedure', 'fhir.DiagnosticReport', 'fhir.Observation', 'fhir.Encounter', 'fhir.DocumentReference', 'fhir.ImagingStudy', 'fhir.MedicationRequest', 'fhir.MedicationStatement', 'fhir.Immunization', 'fhir.AllergyIntolerance', 'note', 'document.pdf', 'document.image', 'document.ccda'];
+
+const absence = (title: string, text: string): ContextSection => ({ kind: 'absence', title, lines: [{ text, itemIds: [] }] });
+const inPeriod = (r: Reader) => (r.from || r.to ? ' for that period' : '');
 
 export async function planSections(r: Reader, intent: Intent): Promise<Planned> {
   const out: Planned = { sections: [], absent: [], structured: false };
@@ -31,82 +38,100 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   const classes = new Set<ClassId>(intent.classes);
   // A topic that names no class asks for its own ("flu shot" → immunizations), unless it is a measure.
   if (!classes.size) for (const t of others) t.classes?.forEach((c) => classes.add(c));
+  // "my blood pressure at my last appointment": the readings carry their dates; the visits are not asked for.
+  if (measures.length) ['visits', 'labs', 'vitals'].forEach((c) => classes.delete(c as ClassId));
+  const loose = others.filter((t) => !t.classes?.length);
   const jobs: Promise<void>[] = [];
   for (const t of measures) jobs.push(measureSections(r, t, intent, out));
   const billing = classes.has('billing');
-  const visits = classes.has('visits') || (billing && (intent.latest || others.some((t) => t.classes?.includes('visits'))));
-  if (visits) jobs.push(visitSections(r, intent, others.filter((t) => t.classes?.includes('visits')), billing, out));
+  const visitTopics = others.filter((t) => t.classes?.includes('visits'));
+  if (classes.has('visits') || (billing && (intent.latest || visitTopics.length))) jobs.push(visitSections(r, intent, visitTopics, billing, out));
   else if (billing) jobs.push(billingSection(r, intent, out));
   for (const c of classes) {
     if (c === 'visits' || c === 'billing') continue;
-    if ((c === 'labs' || c === 'vitals') && measures.length) continue;
-    jobs.push(classSection(r, c, intent, others.filter((t) => !t.classes || t.classes.includes(c)), out));
+    const own = others.filter((t) => t.classes?.includes(c));
+    jobs.push(classSection(r, c, intent, own, intent.classes.length ? loose : [], out));
   }
-  // Topics of no class (an echo, a diagnosis word): any clinical record about them, newest first.
-  const loose = intent.classes.length ? [] : others.filter((t) => !t.classes?.length);
-  if (loose.length) jobs.push(looseTopics(r, loose, out));
+  // Topics of no class with no class asked (an echo, a diagnosis word): any clinical record about them.
+  if (loose.length && !classes.size) jobs.push(looseTopics(r, loose, out));
   await Promise.all(jobs);
   out.structured = measures.length > 0 || classes.size > 0 || loose.length > 0;
   return out;
 }
 
 async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<void> {
-  const trend = intent.trend;
-  const recs = (await ofTopic(r, t, ['fhir.Observation'], { limit: trend ? 600 : 200 })).filter((x) => matchesTopic(x, t));
+  const all = intent.trend || intent.list;
+  const recs = (await ofTopic(r, t, ['fhir.Observation'], { limit: all ? 800 : 200 })).filter((x) => matchesTopic(x, t));
   if (!recs.length) {
-    const period = r.from || r.to ? ' for that period' : '';
     out.absent.push(`${t.words[0]} reading`);
-    out.sections.push({ kind: 'absence', title: t.words[0], lines: [{ text: `No ${t.words[0]} readings${period} are shared with the assistant.`, itemIds: [] }] });
+    out.sections.push(absence(t.words[0], `No ${t.words[0]} readings${inPeriod(r)} are shared with the assistant.`));
     return;
   }
-  for (const s of seriesOf(recs)) {
-    out.sections.push(seriesSection(s.name, s.recs, { max: trend ? TREND_READINGS : LATEST_READINGS }));
-  }
+  for (const s of seriesOf(recs)) out.sections.push(seriesSection(s.name, s.recs, { max: all ? ALL_READINGS : LATEST_READINGS }));
 }
 
-async function classSection(r: Reader, c: ClassId, intent: Intent, topics: Topic[], out: Planned): Promise<void> {
+async function classSection(r: Reader, c: ClassId, intent: Intent, topics: Topic[], loose: Topic[], out: Planned): Promise<void> {
   const cls = classById.get(c)!;
   const lab = c === 'labs' || c === 'vitals';
-  let recs = await ofClass(r, c, { limit: lab ? 120 : c === 'documents' || c === 'wearables' ? 40 : 300 });
+  let recs = await ofClass(r, c, { limit: lab ? (intent.list || intent.trend ? 800 : 150) : c === 'documents' || c === 'wearables' ? 40 : 300 });
   if (c === 'wearables' && !recs.length) return;
   if (!recs.length) {
     out.absent.push(cls.noun);
-    out.sections.push({ kind: 'absence', title: cls.noun, lines: [{ text: `No ${cls.noun} records${r.from || r.to ? ' for that period' : ''} are shared with the assistant.`, itemIds: [] }] });
+    out.sections.push(absence(cls.noun, `No ${cls.noun} records${inPeriod(r)} are shared with the assistant.`));
     return;
   }
   const all = recs;
   if (intent.status === 'current') recs = recs.filter((x) => x.facts?.active !== false);
   else if (intent.status === 'past') recs = recs.filter((x) => x.facts?.active === false);
   let title = titleFor(c, intent);
-  if (topics.length) {
-    const matched = recs.filter((x) => topics.some((t) => matchesTopic(x, t)));
-    const about = topics.map((t) => t.words[0]).join(', ');
+  const about = [...topics, ...loose];
+  if (about.length) {
+    const names = about.map((t) => t.words[0]).join(', ');
+    let matched = recs.filter((x) => about.some((t) => matchesTopic(x, t)));
+    // "what was she given for her ear infection?": the records given for, or at the visits of, the topic's records.
+    if (!matched.length && loose.length) matched = await linkedTo(r, loose, recs);
     if (matched.length) {
       recs = matched;
-      title = `${title} about ${about}`;
-    } else {
-      out.sections.push({ kind: 'absence', title: about, lines: [{ text: `No ${about} record is among the shared ${cls.noun} records; all of them follow.`, itemIds: [] }] });
-    }
+      title = `${title} about ${names}`;
+    } else out.sections.push(absence(names, `No ${names} record is among the shared ${cls.noun} records; all of them follow.`));
   }
-  if (!recs.length && all.length) {
-    out.sections.push({ kind: 'absence', title, lines: [{ text: `None of the shared ${cls.noun} records is ${intent.status === 'past' ? 'stopped or resolved' : 'current'}; all of them follow.`, itemIds: [] }] });
+  if (!recs.length) {
+    out.sections.push(absence(title, `None of the shared ${cls.noun} records is ${intent.status === 'past' ? 'stopped or resolved' : 'current'}; all of them follow.`));
     recs = all;
   }
-  if (lab) {
-    // Latest results of each test, the newest tests first.
-    const series = seriesOf(recs.filter((x) => x.kind === 'fhir.Observation')).sort((a, b) => (b.recs[0].date?.getTime() ?? 0) - (a.recs[0].date?.getTime() ?? 0));
-    const lines = series.slice(0, 25).map((s) => ({ text: `${s.name}: ${s.recs[0].facts?.value || '(no value)'} on ${ymd(s.recs[0].date)}${s.recs[1] ? `; before: ${s.recs[1].facts?.value ?? ''} on ${ymd(s.recs[1].date)}` : ''}`, itemIds: s.recs.slice(0, 2).map((x) => x.id), required: true }));
-    out.sections.push({ kind: 'list', title: `${title} (latest of each test)`, lines });
-    return;
-  }
+  if (lab) return labSections(recs, title, intent, out);
   if (c === 'documents' || c === 'wearables') {
     out.sections.push({ kind: 'records', title, lines: recs.slice(0, intent.latest ? 5 : 20).map((x) => recordLine(x, c === 'documents' ? 600 : 240)) });
     return;
   }
   const each = c === 'immunizations' || c === 'procedures';
   let lines = groupedList(recs, { dates: each ? 'each' : 'span' });
-  if (intent.latest && !intent.list && each) lines = lines.slice(0, 5);
+  if (intent.latest && !intent.list && each && !about.length) lines = lines.slice(0, 5);
   out.sections.push({ kind: 'list', title, lines });
+}
+
+/** Records given for the topic's records (reasonReference), or at their encounters or on their days. */
+async function linkedTo(r: Reader, topics: Topic[], recs: Rec[]): Promise<Rec[]> {
+  const anchors = (await Promise.all(topics.map((t) => ofTopic({ ...r, from: undefined, to: undefined }, t, CLINICAL_KINDS, { limit: 60 }).then((xs) => xs.filter((x) => matchesTopic(x, t)))))).flat();
+  const ids = new Set(anchors.map(fhirId));
+  const visits = new Set(anchors.map((a) => (a.kind === 'fhir.Encounter' ? fhirId(a) : a.facts?.encounterRef)).filter(Boolean));
+  const days = new Set(anchors.map((a) => ymd(a.date)));
+  return recs.filter((x) => x.facts?.reasons.some((id) => ids.has(id)) || (x.facts?.encounterRef && visits.has(x.facts.encounterRef)) || days.has(ymd(x.date)));
+}
+
+/** Lab results or vital signs: every reading of each test for "all"/trends, else the latest two of each. */
+function labSections(recs: Rec[], title: string, intent: Intent, out: Planned): void {
+  const series = seriesOf(recs.filter((x) => x.kind === 'fhir.Observation')).sort((a, b) => (b.recs[0].date?.getTime() ?? 0) - (a.recs[0].date?.getTime() ?? 0));
+  if (intent.list || intent.trend) {
+    for (const s of series) out.sections.push(seriesSection(s.name, s.recs, { max: ALL_READINGS }));
+    return;
+  }
+  const lines = series.slice(0, 25).map((s) => ({
+    text: `${s.name}: ${s.recs[0].facts?.value || '(no value)'} on ${ymd(s.recs[0].date)}${s.recs[1] ? `; before: ${s.recs[1].facts?.value ?? ''} on ${ymd(s.recs[1].date)}` : ''}`,
+    itemIds: s.recs.slice(0, 2).map((x) => x.id),
+    required: true,
+  }));
+  out.sections.push({ kind: 'list', title: `${title} (latest of each test)`, lines });
 }
 
 function titleFor(c: ClassId, intent: Intent): string {
@@ -117,11 +142,11 @@ function titleFor(c: ClassId, intent: Intent): string {
 
 async function visitSections(r: Reader, intent: Intent, topics: Topic[], billing: boolean, out: Planned): Promise<void> {
   const wantAll = intent.list || intent.trend || !!r.from || !!r.to;
-  const limit = wantAll ? 200 : 40;
+  const limit = wantAll ? 200 : 60;
   const [visits, bills] = await Promise.all([ofClass(r, 'visits', { limit }), billing ? ofClass(r, 'billing', { limit: limit * 2 }) : Promise.resolve([])]);
   if (!visits.length) {
     out.absent.push('visit');
-    out.sections.push({ kind: 'absence', title: 'visits', lines: [{ text: `No visit records${r.from || r.to ? ' for that period' : ''} are shared with the assistant.`, itemIds: [] }] });
+    out.sections.push(absence('visits', `No visit records${inPeriod(r)} are shared with the assistant.`));
     return;
   }
   let shown = visits;
@@ -132,11 +157,14 @@ async function visitSections(r: Reader, intent: Intent, topics: Topic[], billing
     if (matched.length) {
       shown = matched;
       title = `Visits (${about}), newest first`;
-    } else out.sections.push({ kind: 'absence', title: about, lines: [{ text: `No ${about} visit is among the shared visit records; the most recent visits follow.`, itemIds: [] }] });
+    } else out.sections.push(absence(about, `No ${about} visit is among the shared visit records; the most recent visits follow.`));
   }
-  const byVisit = billing ? billingByEncounter(bills) : null;
-  const lines = visitLines(shown.slice(0, wantAll ? 60 : 5), byVisit);
-  if (shown.length > 60 && wantAll) lines.push({ text: `(${shown.length - 60} older visits not shown)`, itemIds: [] });
+  // "How much did my last visit cost?" is about one visit; "when did I last see a doctor?" shows a few.
+  const count = wantAll ? 60 : billing ? 1 : LATEST_VISITS;
+  const picked = shown.slice(0, count);
+  const diagnoses = picked.length <= 10 ? byEncounter(await ofClass({ ...r, from: undefined, to: undefined }, 'conditions', { limit: 300 })) : undefined;
+  const lines = visitLines(picked, billing ? byEncounter(bills) : null, diagnoses);
+  if (shown.length > count && wantAll) lines.push({ text: `(${shown.length - count} older visits not shown)`, itemIds: [] });
   out.sections.push({ kind: billing ? 'billing' : 'visits', title: billing ? `${title}, with their billing` : title, lines });
 }
 
@@ -144,32 +172,30 @@ async function billingSection(r: Reader, intent: Intent, out: Planned): Promise<
   const bills = await ofClass(r, 'billing', { limit: 200 });
   if (!bills.length) {
     out.absent.push('billing');
-    out.sections.push({ kind: 'absence', title: 'billing', lines: [{ text: 'No billing or insurance records are shared with the assistant.', itemIds: [] }] });
+    out.sections.push(absence('billing', 'No billing or insurance records are shared with the assistant.'));
     return;
   }
-  const byVisit = billingByEncounter(bills);
-  const grouped = new Set<string>();
+  const groups = byEncounter(bills);
+  const done = new Set<string>();
   const lines = [];
   for (const b of bills) {
-    if (grouped.has(b.id)) continue;
-    const key = [...byVisit].find(([, g]) => g.some((x) => x.id === b.id));
-    const group = key ? key[1] : [b];
-    group.forEach((x) => grouped.add(x.id));
+    if (done.has(b.id)) continue;
+    const group = (b.facts?.encounterRef && groups.get(b.facts.encounterRef)) || [b];
+    group.forEach((x) => done.add(x.id));
     lines.push({ text: `${ymd(b.date)} ${b.facts?.name || b.title}: ${costText(group)}`, itemIds: group.map((x) => x.id), required: true });
   }
-  out.sections.push({ kind: 'billing', title: 'Billing and insurance, newest first', lines: lines.slice(0, intent.latest && !intent.list ? 5 : 60) });
+  out.sections.push({ kind: 'billing', title: 'Billing and insurance, newest first', lines: lines.slice(0, intent.latest && !intent.list ? 3 : 60) });
 }
 
 async function looseTopics(r: Reader, topics: Topic[], out: Planned): Promise<void> {
-  const kinds = ['fhir.Procedure', 'fhir.DiagnosticReport', 'fhir.Observation', 'fhir.Condition', 'fhir.Encounter', 'fhir.DocumentReference', 'fhir.ImagingStudy', 'fhir.MedicationRequest', 'fhir.MedicationStatement', 'fhir.Immunization', 'note', 'document.pdf', 'document.image', 'document.ccda'];
   for (const t of topics) {
-    const recs = (await ofTopic(r, t, kinds, { limit: 60 })).filter((x) => matchesTopic(x, t));
+    const recs = (await ofTopic(r, t, CLINICAL_KINDS, { limit: 60 })).filter((x) => matchesTopic(x, t));
     const about = t.words[0];
     if (!recs.length) {
       out.absent.push(`${about} record`);
-      out.sections.push({ kind: 'absence', title: about, lines: [{ text: `No records about ${about} are shared with the assistant.`, itemIds: [] }] });
+      out.sections.push(absence(about, `No records about ${about}${inPeriod(r)} are shared with the assistant.`));
       continue;
     }
-    out.sections.push({ kind: 'records', title: `Records about ${about}, newest first`, lines: recs.slice(0, 20).map((x: Rec) => recordLine(x)) });
+    out.sections.push({ kind: 'records', title: `Records about ${about}, newest first`, lines: recs.slice(0, 20).map((x) => recordLine(x)) });
   }
 }

@@ -19,6 +19,8 @@ export interface Intent {
   overview: boolean;
   /** Reads as a continuation of the conversation ("and…", "what about…", "the one before"). */
   followUp: boolean;
+  /** Points back at an earlier subject ("it", "that", "those"). */
+  refersBack: boolean;
   filter: TimeFilter;
   /** Words no class, topic or marker took: for free-text search. */
   freeWords: string[];
@@ -92,8 +94,9 @@ export function understand(question: string, now = new Date()): Intent {
   for (const m of [LATEST, LIST, TREND, PREVIOUS, CURRENT, PAST, OVERVIEW]) for (const p of m) take(toks, used, p.words);
   const freeWords = [...new Set(toks.filter((t, i) => !used[i] && !STOP_WORDS.has(t) && t.length > 1))];
   const startsAsFollowUp = FOLLOW_START.some((p) => findPhrase(toks, p.words) === 0);
-  const followUp = previous || (startsAsFollowUp && toks.length <= 12) || (!topics.size && !classes.size && !overview && toks.length <= 6 && /\b(it|that|those|them|this one|these)\b/i.test(filter.rest));
-  return { classes: [...classes], topics: [...topics], status, latest, list, trend, previous, overview, followUp, filter, freeWords, searchText: filter.rest };
+  const refersBack = /\b(it|that|those|them|this|these|there|then)\b/i.test(filter.rest);
+  const followUp = previous || (startsAsFollowUp && toks.length <= 12) || (refersBack && !topics.size && !overview && toks.length <= 12);
+  return { classes: [...classes], topics: [...topics], status, latest, list, trend, previous, overview, followUp, refersBack, filter, freeWords, searchText: filter.rest };
 }
 
 /** Whether an intent names anything to look for. */
@@ -110,14 +113,16 @@ export function resolveFollowUp(current: Intent, earlier: Intent[]): Intent {
   if (!current.followUp) return current;
   const base = earlier.find((e) => e.classes.length || e.topics.length || e.overview);
   if (!base) return current;
-  const ownSubject = current.classes.length > 0 || current.topics.length > 0;
   const merged: Intent = { ...current };
-  if (!ownSubject) {
+  if (!current.classes.length && !current.topics.length) {
     merged.classes = base.classes;
     merged.topics = base.topics;
     merged.overview = base.overview && !current.freeWords.length;
     merged.freeWords = current.freeWords.length ? current.freeWords : base.freeWords;
     merged.searchText = `${base.searchText} ${current.searchText}`.trim();
+  } else if (!current.topics.length && current.refersBack) {
+    // "what was she given for it?": its own kind of record, about the earlier subject.
+    merged.topics = base.topics;
   }
   const ownShape = current.trend || current.list || current.filter.from || current.filter.to || (current.latest && !current.previous);
   if (!ownShape) {

@@ -26,9 +26,12 @@ export interface RecordFacts {
   until?: string;
   /** A reference range as written ("4.0 to 5.6 %"). */
   range?: string;
-  /** Encounter class code (AMB, EMER, IMP) and the encounter a billing record is for. */
+  /** Encounter class code (AMB, EMER, IMP). */
   encounterClass?: string;
+  /** The id of the encounter the record belongs to (a billing record: the one it bills). */
   encounterRef?: string;
+  /** Ids of the records given as its reasons (a medication's condition). */
+  reasons: string[];
   /** A billing record's total and payment. */
   total?: string;
   paid?: string;
@@ -56,6 +59,11 @@ function codesOf(cc: unknown): string[] {
 function displays(cc: unknown): string[] {
   if (!isObj(cc)) return [];
   return [str(cc.text), ...arr(cc.coding).map((c) => (isObj(c) ? str(c.display) : undefined))].filter((x): x is string => !!x);
+}
+
+/** The id a reference points at: `Encounter/abc`, `urn:uuid:abc` and `https://…/Encounter/abc` all give `abc`. */
+export function refId(ref: unknown): string | undefined {
+  return typeof ref === 'string' ? ref.match(/([A-Za-z0-9.-]{1,200})$/)?.[1] : undefined;
 }
 
 const code = (v: unknown): string | undefined => (typeof v === 'string' ? v : arr(isObj(v) ? v.coding : undefined).map((c) => (isObj(c) ? str(c.code) : undefined)).find(Boolean));
@@ -105,7 +113,8 @@ export function recordFacts(r: Json, opts: { medicationName?: string } = {}): Re
   if (!name && type.startsWith('Medication')) name = opts.medicationName ?? str(isObj(r.medicationReference) ? r.medicationReference.display : undefined) ?? '';
   if (opts.medicationName) words.push(opts.medicationName);
   const statusWord = code(r.clinicalStatus) ?? (typeof r.status === 'string' ? r.status : undefined);
-  const facts: RecordFacts = { codes: [...codes], name, haystack: '', void: statusWord === 'entered-in-error' || code(r.verificationStatus) === 'entered-in-error' || code(r.verificationStatus) === 'refuted', status: statusWord };
+  const encounter = isObj(r.encounter) ? r.encounter : isObj(r.context) ? r.context : undefined;
+  const facts: RecordFacts = { codes: [...codes], name, haystack: '', reasons: arr(r.reasonReference).map((x) => (isObj(x) ? refId(x.reference) : undefined)).filter((x): x is string => !!x), encounterRef: refId(encounter?.reference), void: statusWord === 'entered-in-error' || code(r.verificationStatus) === 'entered-in-error' || code(r.verificationStatus) === 'refuted', status: statusWord };
   switch (type) {
     case 'Condition': {
       facts.since = day(r.onsetDateTime) ?? periodOf(r, 'onsetPeriod').start ?? day(r.recordedDate);
@@ -166,7 +175,7 @@ export function recordFacts(r: Json, opts: { medicationName?: string } = {}): Re
       facts.total = choiceValue({ xMoney: isObj(r.total) ? r.total : arr(r.total).map((t) => (isObj(t) ? t.amount : undefined))[0] }, 'x');
       facts.paid = isObj(r.payment) ? choiceValue({ xMoney: r.payment.amount }, 'x') : undefined;
       const enc = arr(r.item).flatMap((i) => (isObj(i) ? arr(i.encounter) : [])).find(isObj) ?? (isObj(r.encounter) ? r.encounter : undefined);
-      facts.encounterRef = enc ? str(enc.reference) : undefined;
+      facts.encounterRef = enc ? refId(enc.reference) : undefined;
       const services = arr(r.item).map((i) => (isObj(i) ? conceptText(i.productOrService) : undefined)).filter(Boolean);
       words.push(...(services as string[]));
       if (!name) facts.name = services[0] ?? '';

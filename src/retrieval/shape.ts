@@ -120,15 +120,21 @@ export function seriesSection(name: string, recs: Rec[], opts: { title?: string;
   };
 }
 
-/** Visits newest first, each with what it was for and, when asked, what it cost. */
-export function visitLines(visits: Rec[], billing: Map<string, Rec[]> | null): ContextLine[] {
+/**
+ * Visits newest first, each with what it was for, the problems diagnosed at it (`diagnoses`, by
+ * encounter) and, when asked, what it cost (`billing`, by encounter).
+ */
+export function visitLines(visits: Rec[], billing: Map<string, Rec[]> | null, diagnoses?: Map<string, Rec[]>): ContextLine[] {
   return [...visits].sort(newestFirst).map((v) => {
     const reason = v.text.match(/Reason: ([^\n]+)/)?.[1];
     const cls = v.facts?.encounterClass ? ` [${CLASS_NAMES[v.facts.encounterClass] ?? v.facts.encounterClass}]` : '';
     const until = v.facts?.until && v.facts.until !== ymd(v.date) ? ` to ${v.facts.until}` : '';
-    const bills = billing?.get(v.sourceId ?? '') ?? [];
+    const bills = billing?.get(fhirId(v)) ?? [];
+    const found = diagnoses?.get(fhirId(v)) ?? [];
+    const named = found.map(nameOf).filter((n) => !reason?.toLowerCase().includes(n.toLowerCase()));
     const cost = bills.length ? `; ${costText(bills)}` : '';
-    return { text: `${ymd(v.date)}${until} ${nameOf(v)}${cls}${reason ? ` — for ${reason}` : ''}${cost}`, itemIds: [v.id, ...bills.map((b) => b.id)], required: true };
+    const dx = named.length ? `; diagnosed: ${[...new Set(named)].join(', ')}` : '';
+    return { text: `${ymd(v.date)}${until} ${nameOf(v)}${cls}${reason ? ` — for ${reason}` : ''}${dx}${cost}`, itemIds: [v.id, ...found.map((d) => d.id), ...bills.map((b) => b.id)], required: true };
   });
 }
 
@@ -145,18 +151,18 @@ export function costText(bills: Rec[]): string {
   return parts.join(', ') || 'billing record without amounts';
 }
 
-/** Billing records by the encounter they are for (`Encounter/<id>`, from a reference or urn:uuid). */
-export function billingByEncounter(bills: Rec[]): Map<string, Rec[]> {
+/** Records by the id of the encounter they belong to. */
+export function byEncounter(recs: Rec[]): Map<string, Rec[]> {
   const out = new Map<string, Rec[]>();
-  for (const b of bills) {
-    const ref = b.facts?.encounterRef;
-    const id = ref?.match(/(?:Encounter\/|urn:uuid:)([A-Za-z0-9.-]+)$/)?.[1];
-    if (!id) continue;
-    const key = `Encounter/${id}`;
-    out.set(key, [...(out.get(key) ?? []), b]);
+  for (const b of recs) {
+    const id = b.facts?.encounterRef;
+    if (id) out.set(id, [...(out.get(id) ?? []), b]);
   }
   return out;
 }
+
+/** The FHIR id of a record (`Encounter/abc` → `abc`). */
+export const fhirId = (r: Rec): string => r.sourceId?.slice(r.sourceId.indexOf('/') + 1) ?? '';
 
 /** Any record as one short line (free-text matches, notes, documents, wearable days). */
 export function recordLine(r: Rec, maxChars = 320): ContextLine {

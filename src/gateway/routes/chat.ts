@@ -5,9 +5,14 @@ import type { AppEnv } from '../context.ts';
 import { requireAuth } from '../auth-middleware.ts';
 import { idParam, readJson } from '../validate.ts';
 
+/** Longer than any question a person types; a pasted letter still fits. */
+export const MAX_QUESTION_CHARS = 20_000;
+
 const chatBody = z
   .object({
-    message: z.string().trim().min(1, 'type a question').max(8000),
+    // An empty or very long question is answered, never refused: retrieval reads its first 2,000
+    // characters, and a question with nothing to look for gets no records.
+    message: z.string().max(MAX_QUESTION_CHARS, `a question is at most ${MAX_QUESTION_CHARS} characters`),
     conversationId: z.string().uuid().optional(),
   })
   .strict();

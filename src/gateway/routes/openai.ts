@@ -1,3 +1,4 @@
+import { MAX_QUESTION_CHARS } from './chat.ts';
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -44,7 +45,7 @@ export function openAiRoutes() {
     const last = turns[turns.length - 1];
     if (!last || last.role !== 'user' || !last.content.trim()) throw new ValidationError('The last message must be a non-empty user message.');
     const { deps } = c.var;
-    const prepared = await deps.chat.prepare(c.var.principal.userId, { message: last.content.slice(0, 8000), history: turns.slice(0, -1), origin: 'api' }, c.req.raw.signal);
+    const prepared = await deps.chat.prepare(c.var.principal.userId, { message: last.content.slice(0, MAX_QUESTION_CHARS), history: turns.slice(0, -1), origin: 'api' }, c.req.raw.signal);
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const model = deps.config.CHAT_MODEL;
