@@ -94,5 +94,5 @@ describeDocker('deleting an account while its answer streams', () => {
     const after = await postSse(`${http.url}/api/chat`, other.token, { message: 'my ferritin' });
     expect(after.events.at(-1)!.event).toBe('done');
     expect(await count('messages', other.userId)).toBe(2);
-  });
+  }, 180_000); // waits on container starts (the replacements after the retirement among them)
 });

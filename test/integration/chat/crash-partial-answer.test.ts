@@ -129,5 +129,5 @@ describe('a gateway killed with SIGKILL mid-answer', () => {
     expect(answer.content.split(' ').length).toBeGreaterThan(25);
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
-  });
+  }, 180_000); // two cold starts of a gateway process (tsx, a new embedded database) on a loaded machine
 });

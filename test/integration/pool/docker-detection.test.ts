@@ -92,5 +92,5 @@ describeDocker('Docker detection when the engine answers late', () => {
     } finally {
       await http.close();
     }
-  });
+  }, 180_000); // a pool process to kill, the backoff, then container starts, on a loaded machine
 });
