@@ -122,6 +122,7 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
   await embeddings.start();
   const conversations = new ConversationStore(db, keys);
   const chat = new ChatService({ pool, retriever, audit, conversations, log: log.child({ subsystem: 'chat' }) }, { chatModel: config.CHAT_MODEL, embedModel: config.EMBED_MODEL, numCtx: config.NUM_CTX });
+  accounts.onDeleting((userId) => chat.endStreamsOf(userId));
   const deps: AppDeps = { config, log, db, accounts, items, rules, audit, jobs, metrics, pool, health, csrfSecret, retriever, embeddings, conversations, chat, mounts: [] };
   registerConnectors({ config, db, keys, items, jobs, log, mounts: deps.mounts!, health });
   const wearables = wireWearables(deps, keys);
@@ -146,6 +147,9 @@ export async function buildRuntime(config: Config, opts: RuntimeOptions = {}): P
 export async function serveGateway(config: Config): Promise<{ runtime: Runtime; server: ServerType; url: string }> {
   const runtime = await buildRuntime(config);
   await runtime.deps.jobs.start();
+  // Before anyone can read a conversation: answers a crash cut off show as failed, not as still streaming.
+  const cutOff = await runtime.deps.conversations.failInterruptedAnswers();
+  if (cutOff) runtime.deps.log.warn({ answers: cutOff }, 'answers cut off by a crash of the previous process were marked error (partial text kept)');
   // After the runner has failed the imports a stopped process left running: finish or remove
   // what they staged, in the background (a large leftover must not delay listening).
   void runtime.recoverInterruptedImports().catch((e: Error) => runtime.deps.log.error({ err: e.message }, 'sweep of interrupted imports failed'));

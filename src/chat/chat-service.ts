@@ -6,6 +6,8 @@ import type { Retriever } from '../retrieval/retriever.ts';
 import { buildPrompt, type BuiltPrompt, type HistoryTurn } from '../retrieval/prompt.ts';
 import { startEarly } from '../lib/start-early.ts';
 import type { ConversationStore } from './conversations.ts';
+import { AnswerWriter } from './answer-writer.ts';
+import { endedByDeletion, UserStreams } from './user-streams.ts';
 
 export interface ContextItem {
   id: string;
@@ -41,6 +43,8 @@ export interface ChatOptions {
   chatModel: string;
   embedModel: string;
   numCtx: number;
+  /** How often an answer is saved while it streams (a crash keeps it up to this much behind). */
+  saveEveryMs?: number;
 }
 
 /**
@@ -50,6 +54,7 @@ export interface ChatOptions {
  */
 export class ChatService {
   private readonly active = new Map<string, { userId: string; controller: AbortController }>();
+  private readonly streams = new UserStreams();
 
   constructor(
     private readonly deps: { pool: ModelPool; retriever: Retriever; audit: AuditService; conversations: ConversationStore; log: Logger },
@@ -71,9 +76,17 @@ export class ChatService {
     const marks: Record<string, number> = {};
     const mark = (name: string) => (marks[name] = Math.round((performance.now() - t0) * 10) / 10);
     const controller = new AbortController();
+    const untrack = this.streams.track(userId, controller);
     const onOuterAbort = () => controller.abort(new Error('client disconnected'));
     signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const lease: ModelLease = await pool.lease(userId, { signal: controller.signal });
+    let lease: ModelLease;
+    try {
+      lease = await pool.lease(userId, { signal: controller.signal });
+    } catch (e) {
+      signal?.removeEventListener('abort', onOuterAbort);
+      untrack();
+      throw endedByDeletion(controller.signal) ? controller.signal.reason : e;
+    }
     mark('leaseMs');
     try {
       // The question is embedded only if free-text search runs (structured questions need no vector).
@@ -123,14 +136,27 @@ export class ChatService {
           } finally {
             signal?.removeEventListener('abort', onOuterAbort);
             if (self.active.get(key)?.controller === controller) self.active.delete(key);
+            untrack();
           }
         },
       };
     } catch (e) {
       signal?.removeEventListener('abort', onOuterAbort);
-      await lease.release('ok');
-      throw e;
+      // A container that held a deleted account's prompt is not reused (not a failure either).
+      const deleted = endedByDeletion(controller.signal);
+      await lease.release(deleted ? 'retire' : 'ok');
+      untrack();
+      throw deleted ? controller.signal.reason : e;
     }
+  }
+
+  /**
+   * Ends every chat of `userId` at once (their streams end with `account_deleted`, nothing more
+   * of them is stored, their containers are retired) and resolves when they stopped writing.
+   * Called before an account's rows are deleted.
+   */
+  endStreamsOf(userId: string): Promise<number> {
+    return this.streams.endAll(userId);
   }
 
   /** Stops the generation running in a conversation of this user. */
@@ -141,15 +167,18 @@ export class ChatService {
   }
 
   private async *stream(userId: string, conversationId: string, lease: ModelLease, chunks: AsyncIterable<ChatChunk>, itemIds: string[], controller: AbortController): AsyncIterable<ChatEvent> {
-    const { conversations } = this.deps;
+    const { conversations, log } = this.deps;
+    // The answer is stored as it streams: a crash of the gateway keeps what was said (as `error`).
+    const writer = new AnswerWriter(conversations, { userId, conversationId, itemIds, model: this.opts.chatModel }, this.opts.saveEveryMs ?? 2000, log);
     let answer = '';
-    let outcome: 'ok' | 'failed' = 'ok';
+    let outcome: 'ok' | 'failed' | 'retire' = 'ok';
     try {
       let usage: { promptTokens: number; completionTokens: number; totalDurationMs: number } | null = null;
       let finished = false;
       for await (const chunk of chunks) {
         if (chunk.text) {
           answer += chunk.text;
+          writer.append(chunk.text);
           yield { type: 'token', text: chunk.text };
         }
         if (chunk.done) {
@@ -163,17 +192,26 @@ export class ChatService {
         if (controller.signal.aborted) throw controller.signal.reason;
         throw new ModelStreamError('The model stream ended before the answer was finished.');
       }
-      const messageId = await conversations.addMessage(userId, { conversationId, role: 'assistant', content: answer, itemIds, model: this.opts.chatModel, usage });
+      const messageId = await writer.finish('complete', usage);
+      if (endedByDeletion(controller.signal)) throw controller.signal.reason; // deleted while the last write ran
+      if (!messageId) throw new ModelStreamError('The answer could not be stored.');
       yield { type: 'done', conversationId, messageId, usage, cited: citedIds(answer, itemIds) };
     } catch (e) {
+      if (endedByDeletion(controller.signal)) {
+        // The account is going: nothing more of it is written, and its container is not reused.
+        outcome = 'retire';
+        await writer.drop();
+        log.info({ conversationId }, 'chat ended: account deleted');
+        const err = controller.signal.reason as Error & { code: string };
+        yield { type: 'error', code: err.code, message: err.message, conversationId, messageId: null };
+        return;
+      }
       const aborted = controller.signal.aborted;
       // An abort is the person's choice, not the container's fault: it goes back to rotation.
       if (!aborted) outcome = 'failed';
-      const messageId = await conversations
-        .addMessage(userId, { conversationId, role: 'assistant', content: answer, status: aborted ? 'incomplete' : 'error', itemIds, model: this.opts.chatModel })
-        .catch(() => null);
+      const messageId = await writer.finish(aborted ? 'incomplete' : 'error');
       const reason = aborted ? String((controller.signal.reason as Error)?.message ?? 'stopped') : 'The model failed while answering; the partial answer was kept.';
-      this.deps.log.warn({ conversationId, aborted, err: (e as Error).name }, 'chat ended early');
+      log.warn({ conversationId, aborted, err: (e as Error).name }, 'chat ended early');
       yield { type: 'error', code: aborted ? 'aborted' : 'model_failed', message: reason, conversationId, messageId };
     } finally {
       await lease.release(outcome).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Database, MessageStatus } from '../db/schema.ts';
 import * as repo from '../db/conversations.ts';
 import { NotFoundError } from '../errors.ts';
 import type { KeyService } from '../vault/keys.ts';
@@ -11,9 +11,11 @@ export interface MessageView {
   content: string;
   /**
    * `complete`; `incomplete` when the person stopped the answer (or disconnected); `error` when
-   * the model failed mid-answer. Either way `content` holds the partial answer as streamed.
+   * the model failed mid-answer or the gateway stopped (crashed) while it streamed; `streaming`
+   * while it is still being written (saved every few seconds). Except for `complete`, `content`
+   * holds the partial answer as streamed (as of the last save).
    */
-  status: 'complete' | 'incomplete' | 'error';
+  status: MessageStatus;
   /** The records sent with the message, in citation order: [n] is items[n - 1]. */
   items: (MessageItem | DeletedMessageItem)[];
   model: string | null;
@@ -60,7 +62,7 @@ export class ConversationStore {
     return conversationId;
   }
 
-  async addMessage(userId: string, m: { conversationId: string; role: 'user' | 'assistant'; content: string; status?: 'complete' | 'incomplete' | 'error'; itemIds?: string[]; model?: string | null; usage?: unknown }): Promise<string> {
+  async addMessage(userId: string, m: { conversationId: string; role: 'user' | 'assistant'; content: string; status?: MessageStatus; itemIds?: string[]; model?: string | null; usage?: unknown }): Promise<string> {
     const keys = await this.keys.forUser(userId);
     const id = randomUUID();
     await repo.insertMessage(this.db, {
@@ -77,12 +79,24 @@ export class ConversationStore {
     return id;
   }
 
+  /** Rewrites an answer saved with addMessage (as it streams, and when it ends); false when its row is gone. */
+  async updateAnswer(userId: string, id: string, a: { content: string; status: MessageStatus; usage?: unknown }): Promise<boolean> {
+    const keys = await this.keys.forUser(userId);
+    return repo.updateAnswer(this.db, { id, userId, contentEnc: keys.encrypt('message', a.content), status: a.status, usage: a.usage });
+  }
+
+  /** At start: answers a crash cut off (still `streaming`) become `error`, their partial text kept. */
+  failInterruptedAnswers(): Promise<number> {
+    return repo.failInterruptedAnswers(this.db);
+  }
+
   /** The turns of a conversation of this user, for the next prompt; NotFound when it is not theirs. */
   async history(userId: string, conversationId: string): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
     const keys = await this.keys.forUser(userId);
     const rows = await repo.conversationHistory(this.db, userId, conversationId);
     if (!rows) throw new NotFoundError('conversation');
-    return rows.filter((r) => r.status !== 'error' || r.role === 'user').map((r) => ({ role: r.role, content: keys.decryptText('message', r.content_enc) ?? '' }));
+    // Failed answers and one still being written (a newer question supersedes it) are not context.
+    return rows.filter((r) => r.role === 'user' || (r.status !== 'error' && r.status !== 'streaming')).map((r) => ({ role: r.role, content: keys.decryptText('message', r.content_enc) ?? '' }));
   }
 
   async list(userId: string) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { PREPARED_GENERIC } from './connect.ts';
+import type { MessageStatus } from './schema.ts';
 import type { Db } from './types.ts';
 
 export function findConversation(db: Db, userId: string, id: string) {
@@ -20,7 +21,7 @@ export function listConversations(db: Db, userId: string, limit: number) {
 /** Adds a message and marks its conversation as updated, in one statement. */
 export async function insertMessage(
   db: Db,
-  m: { id: string; conversationId: string; userId: string; role: 'user' | 'assistant'; contentEnc: Buffer; status: 'complete' | 'incomplete' | 'error'; itemIds: string[]; model: string | null; usage: unknown },
+  m: { id: string; conversationId: string; userId: string; role: 'user' | 'assistant'; contentEnc: Buffer; status: MessageStatus; itemIds: string[]; model: string | null; usage: unknown },
 ): Promise<void> {
   const usage = m.usage === undefined || m.usage === null ? null : JSON.stringify(m.usage);
   await sql`${sql.raw(PREPARED_GENERIC)}
@@ -29,6 +30,27 @@ export async function insertMessage(
       values (${m.id}::uuid, ${m.conversationId}::uuid, ${m.userId}::uuid, ${m.role}, ${m.contentEnc}::bytea, ${m.status}, ${m.itemIds}::uuid[], ${m.model}::text, ${usage}::jsonb)
       returning conversation_id)
     update conversations set updated_at = now() where id = (select conversation_id from m)`.execute(db);
+}
+
+/**
+ * Rewrites an answer as it streams (and once more when it ends), scoped to its user. Touches
+ * nothing once the row is gone (the account was deleted meanwhile): false then.
+ */
+export async function updateAnswer(db: Db, m: { id: string; userId: string; contentEnc: Buffer; status: MessageStatus; usage?: unknown }): Promise<boolean> {
+  const usage = m.usage === undefined || m.usage === null ? null : JSON.stringify(m.usage);
+  const r = await sql`${sql.raw(PREPARED_GENERIC)}
+    update messages set content_enc = ${m.contentEnc}::bytea, status = ${m.status}, usage = coalesce(${usage}::jsonb, usage)
+    where id = ${m.id}::uuid and user_id = ${m.userId}::uuid`.execute(db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * Answers still `streaming` when the gateway starts were cut off by a crash (kill -9, power
+ * loss): they become `error`, their partial text kept. Returns how many.
+ */
+export async function failInterruptedAnswers(db: Db): Promise<number> {
+  const r = await sql`update messages set status = 'error' where status = 'streaming'`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 /**

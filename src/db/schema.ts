@@ -121,13 +121,17 @@ export interface ConversationsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** A message's state: `streaming` until its answer ends `complete`, `incomplete` (stopped) or `error`. */
+export type MessageStatus = 'streaming' | 'complete' | 'incomplete' | 'error';
+
 export interface MessagesTable {
   id: string;
   conversation_id: string;
   user_id: string;
   role: 'user' | 'assistant';
   content_enc: Buffer;
-  status: 'complete' | 'incomplete' | 'error';
+  /** `streaming` while the answer is being written (rewritten every few seconds); never after a restart. */
+  status: MessageStatus;
   item_ids: string[];
   model: string | null;
   usage: ColumnType<unknown, string | null, string | null>;

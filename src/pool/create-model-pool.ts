@@ -4,10 +4,10 @@ import type { Config } from '../config.ts';
 import type { HealthCheck } from '../gateway/context.ts';
 import type { Metrics } from '../lib/metrics.ts';
 import { DockerModelPool } from './docker/docker-model-pool.ts';
+import { DetectingModelPool } from './detecting-model-pool.ts';
 import { ExternalModelPool } from './external-model-pool.ts';
 import type { ModelPool } from './model-pool.ts';
 import { PoolMetrics } from './pool-metrics.ts';
-import { UnconfiguredModelPool } from './unconfigured-model-pool.ts';
 
 /** A dockerode client for DOCKER_HOST (unix:// or tcp://), else the default socket. */
 export function dockerFromConfig(config: Pick<Config, 'DOCKER_HOST'>): Docker {
@@ -40,11 +40,13 @@ export async function dockerAnswers(docker: Docker, timeoutMs = 1500): Promise<b
 /**
  * Chooses the backend as the contract says: MODEL_BACKEND if set; otherwise `docker` when a
  * Docker engine answers, else `external` when OLLAMA_URL is set, else a pool that reports
- * "no model backend configured" and refuses leases. The pool is not started here.
+ * "no model backend configured", refuses leases and keeps looking for a Docker engine in the
+ * background (an engine that was merely slow at start is used once it answers). The pool is
+ * not started here.
  */
 export async function createModelPool(
   config: Config,
-  deps: { log: Logger; metrics: Metrics; docker?: Docker },
+  deps: { log: Logger; metrics: Metrics; docker?: Docker; detectDelayMs?: { initial: number; max: number } },
 ): Promise<ModelPool> {
   const log = deps.log.child({ subsystem: 'pool' });
   const metrics = new PoolMetrics(deps.metrics.registry);
@@ -71,8 +73,17 @@ export async function createModelPool(
     log.info({ backend, image: config.POOL_IMAGE }, 'model backend: ephemeral Docker containers');
     return new DockerModelPool({ docker, config, log, metrics });
   }
-  log.warn('no model backend configured: no Docker engine answers and OLLAMA_URL is unset');
-  return new UnconfiguredModelPool(models);
+  // Only reached with MODEL_BACKEND unset (config refuses `external` without OLLAMA_URL).
+  log.warn('no model backend yet: no Docker engine answers and OLLAMA_URL is unset; looking for the engine in the background');
+  return new DetectingModelPool({
+    // A loaded engine may take seconds to answer; once the gateway is up there is no hurry.
+    probe: () => dockerAnswers(docker, 5000),
+    makeDockerPool: () => new DockerModelPool({ docker, config, log, metrics }),
+    models,
+    log,
+    initialDelayMs: deps.detectDelayMs?.initial,
+    maxDelayMs: deps.detectDelayMs?.max,
+  });
 }
 
 /**

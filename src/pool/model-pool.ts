@@ -6,6 +6,9 @@ import { AppError, registerErrorStatus } from '../errors.ts';
  * `ExternalModelPool` (one fixed OLLAMA_URL, reported as not ephemeral).
  */
 
+/** How a lease ended, as the pool sees it: 'failed' and 'retire' destroy the container. */
+export type LeaseOutcome = 'ok' | 'failed' | 'retire';
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -35,8 +38,12 @@ export interface ModelLease extends AsyncDisposable {
   /** Streams a chat completion; throws ModelStreamError on an `{"error"}` line or broken stream. */
   chat(req: ChatRequest): AsyncIterable<ChatChunk>;
   embed(req: { model: string; input: string[]; signal?: AbortSignal; numCtx?: number }): Promise<number[][]>;
-  /** Returns the container to the pool ('ok') or has it destroyed and replaced ('failed'). */
-  release(outcome?: 'ok' | 'failed'): Promise<void>;
+  /**
+   * Returns the container to the pool ('ok'), has it destroyed and replaced as broken ('failed'),
+   * or destroyed and replaced though it worked ('retire': it held a prompt of an account that is
+   * being deleted, so it serves no one again; counted as a rotation, not a failure).
+   */
+  release(outcome?: LeaseOutcome): Promise<void>;
 }
 
 export interface PoolHealth {

@@ -1,9 +1,8 @@
 import { Ollama } from 'ollama';
 import { httpFetch } from './http-fetch.ts';
-import { ModelStreamError, type ChatChunk, type ChatRequest, type ModelLease } from './model-pool.ts';
+import { ModelStreamError, type ChatChunk, type ChatRequest, type LeaseOutcome, type ModelLease } from './model-pool.ts';
 
-/** How a lease ended, as the pool sees it: 'failed' destroys the container. */
-export type LeaseOutcome = 'ok' | 'failed';
+export type { LeaseOutcome } from './model-pool.ts';
 
 export interface OllamaLeaseOptions {
   /** Base URL of the Ollama server this lease talks to (container address or OLLAMA_URL). */
@@ -112,7 +111,7 @@ export class OllamaLease implements ModelLease {
     if (this.released) return;
     this.released = true;
     for (const c of this.active) c.abort(new ModelStreamError('The lease was released.'));
-    await this.opts.onRelease(this.failed || outcome === 'failed' ? 'failed' : 'ok');
+    await this.opts.onRelease(this.failed || outcome === 'failed' ? 'failed' : outcome);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

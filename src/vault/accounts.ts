@@ -44,6 +44,7 @@ export class AccountService {
   private readonly perAccount: FailureLimiter;
   private readonly perAddress: FailureLimiter;
   private readonly verified: AuthCache;
+  private readonly beforeDelete: ((userId: string) => Promise<unknown>)[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -144,12 +145,19 @@ export class AccountService {
    * never trusted to name anything else.
    */
   async deleteAccount(userId: string): Promise<void> {
+    // Work of the user still running (a streaming answer) ends first, so nothing writes after the rows are gone.
+    for (const hook of this.beforeDelete) await hook(userId).catch(() => undefined);
     const files = (await users.listJobFilesToDelete(this.db, userId)).filter((p) => isAbsolute(p) && p.endsWith('.upload'));
     this.verified.forgetUser(userId);
     await users.deleteUser(this.db, userId);
     this.verified.forgetUser(userId);
     this.keys.forget(userId);
     await Promise.all(files.map((p) => rm(p, { force: true }).catch(() => undefined)));
+  }
+
+  /** Registers work to end before an account's rows are deleted (its chat streams); awaited in order. */
+  onDeleting(hook: (userId: string) => Promise<unknown>): void {
+    this.beforeDelete.push(hook);
   }
 
   async createApiToken(userId: string, name: string, expiresAt: Date | null) {

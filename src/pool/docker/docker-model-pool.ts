@@ -179,6 +179,7 @@ export class DockerModelPool implements ModelPool {
     if (this.slots.get(slot.name) !== slot) return; // already retired (died, shutdown)
     const c = this.opts.config;
     if (outcome === 'failed') this.retire(slot, 'failed');
+    else if (outcome === 'retire') this.retire(slot, 'account_deleted');
     else if (slot.requests >= c.POOL_MAX_REQUESTS) this.retire(slot, 'requests');
     else if (Date.now() - slot.createdAt >= c.POOL_MAX_AGE_S * 1000) this.retire(slot, 'age');
     else {
@@ -191,7 +192,7 @@ export class DockerModelPool implements ModelPool {
   }
 
   /** Removes a container for good (rotation or failure) and lets the pool start its replacement. */
-  private retire(slot: Slot, reason: 'requests' | 'age' | 'failed' | 'died' | 'unresponsive' | 'evicted', thenMaintain = true): void {
+  private retire(slot: Slot, reason: 'requests' | 'age' | 'failed' | 'died' | 'unresponsive' | 'evicted' | 'account_deleted', thenMaintain = true): void {
     this.slots.delete(slot.name);
     slot.cancelStart?.abort();
     slot.lease?.kill(reason === 'died' ? 'The model container stopped unexpectedly.' : 'The model container was removed.');

@@ -1,6 +1,7 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -128,4 +129,56 @@ export async function waitGone(idOrName: string, timeoutMs = 15_000): Promise<bo
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
+}
+
+/** Starts fixtures/hold-pool.ts in a child process; resolves with it once its pool is warm. */
+export async function holdPoolInChild(config: Config) {
+  const env = { POOL_IMAGE: config.POOL_IMAGE, POOL_INSTANCE: config.POOL_INSTANCE!, POOL_NETWORK: config.POOL_NETWORK, POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '2', POOL_MEMORY_MB: '256', CHAT_MODEL: 'test-chat', EMBED_MODEL: 'test-embed' };
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures/hold-pool.ts'), JSON.stringify(env)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const owner = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`hold-pool exited with ${code}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /WARM (\w+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, owner, exited };
+}
+
+/**
+ * A unix socket in front of the real engine that, until `answer()`, accepts connections and never
+ * replies (an engine too loaded to answer a ping in time); from then on it forwards everything.
+ */
+export async function stallingEngine(path: string) {
+  const stalled = new Set<Socket>();
+  const open = new Set<Socket>();
+  let forwarding = false;
+  rmSync(path, { force: true });
+  const server = createServer((c) => {
+    open.add(c);
+    c.on('close', () => open.delete(c)).on('error', () => c.destroy());
+    if (!forwarding) return void stalled.add(c);
+    const upstream = createConnection('/var/run/docker.sock');
+    open.add(upstream);
+    c.pipe(upstream).pipe(c);
+    upstream.on('error', () => c.destroy()).on('close', () => (open.delete(upstream), c.destroy()));
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    /** The engine answers from now on; pings left hanging fail now, as a timeout would. */
+    answer() {
+      forwarding = true;
+      for (const c of stalled) c.destroy();
+      stalled.clear();
+    },
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise((r) => server.close(r));
+      rmSync(path, { force: true });
+    },
+  };
 }

@@ -1,35 +1,13 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.ts';
 import type { DockerModelPool } from '../../../src/pool/docker/docker-model-pool.ts';
 import { ModelStreamError, PoolUnavailableError } from '../../../src/pool/model-pool.ts';
-import { cleanup, collectText, describeDocker, docker, ensureTestImage, labelled, makePool, poolConfig, waitGone } from './docker-env.ts';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
-
-/** Starts fixtures/hold-pool.ts in a child process; resolves with it once its pool is warm. */
-async function holdPoolInChild(config: Config) {
-  const env = { POOL_IMAGE: config.POOL_IMAGE, POOL_INSTANCE: config.POOL_INSTANCE!, POOL_NETWORK: config.POOL_NETWORK, POOL_MIN_WARM: '2', POOL_MAX_CONTAINERS: '2', POOL_MEMORY_MB: '256', CHAT_MODEL: 'test-chat', EMBED_MODEL: 'test-embed' };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures/hold-pool.ts'), JSON.stringify(env)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const owner = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.once('exit', (code) => reject(new Error(`hold-pool exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /WARM (\w+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, owner, exited };
-}
+import { cleanup, collectText, describeDocker, docker, ensureTestImage, holdPoolInChild, labelled, makePool, poolConfig, waitGone } from './docker-env.ts';
 
 /** A unix socket that forwards to the real engine and can be cut, to play "the engine went away". */
 function engineProxy(path: string) {
