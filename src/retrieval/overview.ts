@@ -1,5 +1,5 @@
 import { ofClass, type Reader } from './gather.ts';
-import { groupedList, seriesOf, visitLines, ymd, type ContextLine, type ContextSection, type Rec } from './shape.ts';
+import { groupedList, recordLine, seriesOf, visitLines, ymd, type ContextLine, type ContextSection, type Rec } from './shape.ts';
 import { TOPICS } from './vocabulary.ts';
 import * as repo from '../db/retrieval.ts';
 
@@ -11,7 +11,7 @@ import * as repo from '../db/retrieval.ts';
  */
 export async function overviewSections(r: Reader, now: Date): Promise<ContextSection[]> {
   const all = { ...r, from: undefined, to: undefined };
-  const [patients, conditions, meds, allergies, immunizations, vitals, labs, visits, procedures] = await Promise.all([
+  const [patients, conditions, meds, allergies, immunizations, vitals, labs, visits, procedures, notes] = await Promise.all([
     repo.readableOfKinds(r.db, { userId: r.userId, kinds: ['fhir.Patient'], limit: 1 }),
     ofClass(all, 'conditions', { limit: 300 }),
     ofClass(all, 'medications', { limit: 300 }),
@@ -21,6 +21,7 @@ export async function overviewSections(r: Reader, now: Date): Promise<ContextSec
     ofClass(all, 'labs', { limit: 200 }),
     ofClass(all, 'visits', { limit: 5 }),
     ofClass(all, 'procedures', { limit: 40 }),
+    ofClass(all, 'documents', { limit: 5 }),
   ]);
   const sections: ContextSection[] = [];
   const who = patients.length ? patientLine(r, patients[0], now) : null;
@@ -38,6 +39,7 @@ export async function overviewSections(r: Reader, now: Date): Promise<ContextSec
   const keyLabs = latestPerTest(labs.filter((l) => l.kind === 'fhir.Observation'), 12);
   if (keyLabs.length) sections.push({ kind: 'summary', title: 'Latest lab results', lines: keyLabs });
   if (visits.length) sections.push({ kind: 'visits', title: 'Recent visits', lines: visitLines(visits, null) });
+  if (notes.length) sections.push({ kind: 'records', title: 'Recent notes and documents', lines: notes.map((n) => recordLine(n, 240)) });
   if (procedures.length) sections.push({ kind: 'list', title: 'Procedures (most recent first)', lines: groupedList(procedures, { dates: 'each' }).slice(0, 8) });
   return sections;
 }

@@ -23,8 +23,10 @@ const ALL_READINGS = 150;
 /** Visits shown for "when did I last…": the latest few. */
 const LATEST_VISITS = 5;
 const LIST_CLASSES: ClassId[] = ['medications', 'allergies', 'conditions', 'immunizations', 'procedures', 'careplans'];
+/** The person's own notes and documents: free text, searched for every topic too. */
+const NOTE_KINDS = ['note', 'document.*', 'fhir.DocumentReference'];
 /** Kinds a topic of no particular class is looked for in ("have I had an echo?"). */
-const CLINICAL_KINDS = ['fhir.Condition', 'fhir.Procedure', 'fhir.DiagnosticReport', 'fhir.Observation', 'fhir.Encounter', 'fhir.DocumentReference', 'fhir.ImagingStudy', 'fhir.MedicationRequest', 'fhir.MedicationStatement', 'fhir.Immunization', 'fhir.AllergyIntolerance', 'note', 'document.pdf', 'document.image', 'document.ccda'];
+const CLINICAL_KINDS = ['fhir.Condition', 'fhir.Procedure', 'fhir.DiagnosticReport', 'fhir.Observation', 'fhir.Encounter', 'fhir.DocumentReference', 'fhir.ImagingStudy', 'fhir.MedicationRequest', 'fhir.MedicationStatement', 'fhir.Immunization', 'fhir.AllergyIntolerance', ...NOTE_KINDS];
 
 const absence = (title: string, text: string): ContextSection => ({ kind: 'absence', title, lines: [{ text, itemIds: [] }] });
 const inPeriod = (r: Reader) => (r.from || r.to ? ' for that period' : '');
@@ -61,13 +63,17 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
 
 async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<void> {
   const all = intent.trend || intent.list;
-  const recs = (await ofTopic(r, t, ['fhir.Observation'], { limit: all ? 800 : 200 })).filter((x) => matchesTopic(x, t));
-  if (!recs.length) {
+  const [readings, notes] = await Promise.all([
+    ofTopic(r, t, ['fhir.Observation'], { limit: all ? 800 : 200 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
+    ofTopic(r, t, NOTE_KINDS, { limit: 10 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
+  ]);
+  if (!readings.length && !notes.length) {
     out.absent.push(`${t.words[0]} reading`);
     out.sections.push(absence(t.words[0], `No ${t.words[0]} readings${inPeriod(r)} are shared with the assistant.`));
     return;
   }
-  for (const s of seriesOf(recs)) out.sections.push(seriesSection(s.name, s.recs, { max: all ? ALL_READINGS : LATEST_READINGS }));
+  for (const s of seriesOf(readings)) out.sections.push(seriesSection(s.name, s.recs, { max: all ? ALL_READINGS : LATEST_READINGS }));
+  if (notes.length) out.sections.push({ kind: 'records', title: `Notes and documents about ${t.words[0]}, newest first`, lines: notes.map((x) => recordLine(x)) });
 }
 
 async function classSection(r: Reader, c: ClassId, intent: Intent, topics: Topic[], loose: Topic[], out: Planned): Promise<void> {

@@ -38,7 +38,7 @@ const TOPIC_PHRASES: { topic: Topic; p: string[] }[] = TOPICS.flatMap((topic) =>
 const WEAK = new Set(['taking', 'take', 'result', 'test', 'level', 'stay', 'file', 'ring', 'activity', 'physical', 'hospital', 'dose', 'panel', 'exercise', 'screening', 'note']);
 
 const marker = (list: string): Phrase[] => list.split('|').map((s) => ({ words: phrase(s), source: s }));
-const LATEST = marker('last|latest|most recent|newest|recent|recently|lately|current|currently|now|today|these days|when did i|when was|when were|when is the last|right now|how is my|how are my|what is my|what my');
+const LATEST = marker('new|anything new|whats new|last|latest|most recent|newest|recent|recently|lately|current|currently|now|today|these days|when did i|when was|when were|when is the last|right now|how is my|how are my|what is my|what my');
 const LIST = marker('all|every|list|which|what are my|what are the|any|ever|have i had|have i been|history of|each|everything');
 const TREND = marker('trend|trending|change|changed|changing|over time|gone up|gone down|going up|going down|went up|went down|increase|increased|increasing|decrease|decreased|decreasing|improve|improved|improving|better|worse|worsening|progress|compare|compared|over the years|history of my|up or down|track|tracking|rise|rising|fall|falling|drop|dropped|series|all my');
 const PREVIOUS = marker('the one before|one before|before that|before this|previous one|the previous|prior one|the time before|the last one before|earlier one|second to last|second last|one prior|before the last');

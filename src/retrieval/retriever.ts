@@ -129,8 +129,10 @@ export class Retriever {
     result.absent = planned.absent;
     if (planned.structured) result.mode = 'structured';
     const found = planned.sections.some((s) => s.lines.some((l) => l.itemIds.length));
-    if (!planned.structured || (!found && intent.freeWords.length)) {
-      const free = await this.freeText(reader, intent, opts.embed);
+    if (!planned.structured || !found) {
+      // Nothing structured was found: the words (and the topics' own words) search everything.
+      const words = [...intent.freeWords, ...(found ? [] : intent.topics.flatMap((t) => t.words.slice(0, 3)))];
+      const free = await this.freeText(reader, intent, words, opts.embed);
       if (free.recs.length) {
         result.sections.push({ kind: 'records', title: 'Records matching the question', lines: free.recs.map((r) => recordLine(r)) });
         result.mode = free.mode;
@@ -148,12 +150,13 @@ export class Retriever {
   }
 
   /** Word and vector rankers over every readable item; billing only when the question is about costs. */
-  private async freeText(r: Reader, intent: Intent, embed?: RetrieveOptions['embed']): Promise<{ recs: Rec[]; mode: 'hybrid' | 'lexical' }> {
-    const words = intent.freeWords.join(' ');
-    if (!words) return { recs: [], mode: 'lexical' };
+  private async freeText(r: Reader, intent: Intent, freeWords: string[], embed?: RetrieveOptions['embed']): Promise<{ recs: Rec[]; mode: 'hybrid' | 'lexical' }> {
+    const words = [...new Set(freeWords)].join(' ');
+    // Stop words alone can still be close in meaning to a record (the vector floor decides).
+    if (!words && !(this.opts.vector && embed && intent.searchText.trim())) return { recs: [], mode: 'lexical' };
     const expansion = expandClinicalTerms(words);
     const [terms, queryVector] = await Promise.all([
-      this.stemmer.terms([words, ...expansion.words].join(' '), expansion.codes),
+      words ? this.stemmer.terms([words, ...expansion.words].join(' '), expansion.codes) : Promise.resolve({ lexemes: [], codePhrases: [] }),
       this.opts.vector && embed ? embed(intent.searchText).catch(() => null) : Promise.resolve(null),
     ]);
     const lexemes = [...new Set(terms.lexemes)].map((l) => `'${l.replace(/'/g, "''")}'`);

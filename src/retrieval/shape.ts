@@ -40,8 +40,10 @@ const newestFirst = (a: Rec, b: Rec) => (b.date?.getTime() ?? 0) - (a.date?.getT
 /** Whether a record is about a topic: a shared code, or one of its display words as a whole word. */
 export function matchesTopic(r: Rec, t: Topic): boolean {
   if (r.facts && t.codes?.some((c) => r.facts!.codes.some((k) => k === c || (c.startsWith('icd10:') && k.startsWith(c))))) return true;
+  // A coded record is judged by its names; free text (a note, a document) also by the person's words.
   const hay = r.facts?.haystack ?? `${r.title} ${r.text}`.toLowerCase();
-  return t.display.some((w) => new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i').test(hay));
+  const words = r.facts ? t.display : [...t.display, ...t.words];
+  return words.some((w) => new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`, 'i').test(hay) || (w.length > 5 && hay.includes(w)));
 }
 
 /** The record's name without the date the importer appended to its title. */

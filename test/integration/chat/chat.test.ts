@@ -150,12 +150,26 @@ describe('chat with your records', () => {
 
   it('bad chat input is a 400 before any stream, and nothing is stored', async () => {
     const u = await rt.signup();
-    for (const body of [{}, { message: '' }, { message: 'x', conversationId: 'nope' }, { message: 'x', extra: 1 }]) {
+    for (const body of [{}, { message: 'x', conversationId: 'nope' }, { message: 'x', extra: 1 }, { message: 'x'.repeat(20_001) }]) {
       const r = await postSse(`${http.url}/api/chat`, u.token, body);
       expect(r.status).toBe(400);
       expect(r.json.error.code).toBe('validation_failed');
     }
     expect((await rt.api('GET', '/api/conversations', { token: u.token })).body.conversations).toEqual([]);
+  });
+
+  it('an empty, a 10,000-character or a nonsense question is answered without records, never refused', async () => {
+    const u = await rt.signup();
+    const id = await note(u, 'Glucose diary', 'Fasting glucose 5.4 mmol/L');
+    await share(u, id);
+    for (const message of ['', '   ', 'zxqv wrrbl flommp', 'blah '.repeat(2000), 'What happened on February 30?']) {
+      const r = await ask(u, message);
+      expect(r.status, message.slice(0, 20)).toBe(200);
+      expect(r.events[0].event).toBe('context');
+      expect(r.events[0].data.items).toEqual([]);
+      expect(r.events[0].data.notice).toBe('nothing_relevant');
+      expect(r.events.at(-1)?.event).toBe('done');
+    }
   });
 
   it('a reopened conversation keeps each cited record in its place, a deleted one as a placeholder', async () => {

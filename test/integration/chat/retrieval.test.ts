@@ -47,15 +47,20 @@ describe('retrieval', () => {
       tags: ['cardio'],
       effectiveAt: new Date(Date.now() - 2500 * DAY).toISOString(),
     });
-    const r = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { embed: async () => null });
+    // Free text ("rate" is no topic: the word rankers' deep walk) and structured (the heart rate
+    // topic: a walk of the notes) both reach past the unshared items.
+    const r = await rt.deps.retriever.retrieve(u.userId, 'What was the rate?', { embed: async () => null });
     expect(r.mode).toBe('lexical');
     expect(r.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
+    const structured = await rt.deps.retriever.retrieve(u.userId, 'What was my heart rate?', { embed: async () => null });
+    expect(structured.mode).toBe('structured');
+    expect(structured.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
   });
 
   it('runs on one reused plan while the database is small, and plans each question beyond that', async () => {
     const u = await rt.signup();
     const glucose = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose diary', text: 'fasting glucose 5.4', permissions: { shareWithAi: true } });
-    await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose worries', text: 'glucose, not shared' });
+    await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose worries', text: 'fasting glucose, not shared' });
     const total = Number((await rt.deps.db.selectFrom('items').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     // One connection throughout (the embedded database has only one): plans and their counters
     // belong to a session.
@@ -67,11 +72,12 @@ describe('retrieval', () => {
       const small = new Retriever(db, keys, { vector: false, embedModel: 'none', smallDatabaseItems: total });
       const large = new Retriever(db, keys, { vector: false, embedModel: 'none', smallDatabaseItems: total - 1 });
       const before = await plans();
-      const first = await small.retrieve(u.userId, 'How is my glucose?');
-      await small.retrieve(u.userId, 'How is my glucose?');
+      // "fasting" is no topic: free-text search, the statement whose plans are counted.
+      const first = await small.retrieve(u.userId, 'fasting?');
+      await small.retrieve(u.userId, 'fasting?');
       const between = await plans();
       expect([between.g - before.g, between.c - before.c]).toEqual([2, 0]);
-      const planned = await large.retrieve(u.userId, 'How is my glucose?');
+      const planned = await large.retrieve(u.userId, 'fasting?');
       const after = await plans();
       expect([after.g - between.g, after.c - between.c]).toEqual([0, 1]);
       // The same records either way, and only the shared one.
@@ -150,9 +156,12 @@ describe('retrieval', () => {
       const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
       expect([q, r.mode, r.items.length]).toEqual([q, 'none', 0]);
     }
-    for (const q of ['Summarize my records', 'anything new?', 'what happened this year?']) {
+    for (const q of ['anything new?', 'what happened this year?']) {
       const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
       expect([q, r.mode, r.items.map((i) => i.id)]).toEqual([q, 'recent', [it1.id]]);
     }
+    // An overview lists the person's notes too (this vault has nothing else).
+    const r = await rt.deps.retriever.retrieve(u.userId, 'Summarize my records', { embed: async () => null });
+    expect([r.mode, r.items.map((i) => i.id)]).toEqual(['overview', [it1.id]]);
   });
 });

@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
+import { hybridSearch, readableOfKinds } from '../../../src/db/retrieval.ts';
+import { blindTsquery } from '../../../src/vault/blind-index.ts';
+import { KeyService } from '../../../src/vault/keys.ts';
+import { loadMasterKeyring } from '../../../src/vault/master-key.ts';
 import { referencePermission, type RefItem, type RefRule } from './permission-reference.ts';
 
 let rt: TestRuntime;
@@ -103,11 +107,19 @@ describe('effective permission (SQL item_permission) against the reference imple
           from items where user_id = ${u.userId}`.execute(rt.deps.db);
         expect(new Set(asked.rows.filter((r) => r.mine).map((r) => r.id))).toEqual(expectedShared);
         expect(asked.rows.filter((r) => r.theirs)).toEqual([]);
-        // The retrieval statement also admits rows itself (an item's own share spares the call):
-        // every item it finds for a word all of them contain is AI-readable, and none is missed.
-        const found = (await rt.deps.retriever.retrieve(u.userId, 'x')).items.map((i) => i.id);
+        // The retrieval statements also admit rows themselves (an item's own share or, without a
+        // denying rule, an allowing rule spares the call): the word rankers find only AI-readable
+        // items for a word all of them contain, and miss none; the structured walk by kind (with
+        // and without a word) finds exactly the AI-readable ones.
+        const keys = await new KeyService(rt.deps.db, loadMasterKeyring(rt.config).keyring).forUser(u.userId);
+        const x = blindTsquery(keys, "'x'");
+        const found = (await hybridSearch(rt.deps.db, { userId: u.userId, tsquery: x, vector: null, perRanker: 40, limit: 24 })).map((i) => i.id);
         for (const id of found) expect(expectedShared.has(id), `retrieval found an item the AI may not read (${id})`).toBe(true);
-        expect(found).toHaveLength(Math.min(expectedShared.size, 24));
+        expect(found).toHaveLength(Math.min(expectedSearchable.size, 24));
+        const byKind = await readableOfKinds(rt.deps.db, { userId: u.userId, kinds: ['fhir.Observation', 'fhir.Condition', 'note', 'wearable.*'], limit: 500 });
+        expect(new Set(byKind.map((r) => r.id))).toEqual(expectedShared);
+        const byKindAndWord = await readableOfKinds(rt.deps.db, { userId: u.userId, kinds: ['fhir.Observation', 'fhir.Condition', 'note', 'wearable.*'], tsquery: x, limit: 500 });
+        expect(new Set(byKindAndWord.map((r) => r.id))).toEqual(expectedSearchable);
       }),
       { numRuns: 60 },
     );
