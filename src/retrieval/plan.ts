@@ -42,6 +42,8 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   if (!classes.size) for (const t of others) t.classes?.forEach((c) => classes.add(c));
   // "my blood pressure at my last appointment": the readings carry their dates; the visits are not asked for.
   if (measures.length) ['visits', 'labs', 'vitals'].forEach((c) => classes.delete(c as ClassId));
+  // "my labs at my last checkup": the results carry their dates; the visit only says when.
+  if ((classes.has('labs') || classes.has('vitals')) && !classes.has('billing')) classes.delete('visits');
   const loose = others.filter((t) => !t.classes?.length);
   const jobs: Promise<void>[] = [];
   for (const t of measures) jobs.push(measureSections(r, t, intent, out));
@@ -204,4 +206,30 @@ async function looseTopics(r: Reader, topics: Topic[], out: Planned): Promise<vo
     }
     out.sections.push({ kind: 'records', title: `Records about ${about}, newest first`, lines: recs.slice(0, 20).map((x) => recordLine(x)) });
   }
+}
+
+/**
+ * "What happened in 2014?": the period's visits (with what was diagnosed), new problems,
+ * medications, vaccines, procedures and the latest of each test, skipping what the period lacks.
+ */
+export async function periodDigest(r: Reader): Promise<ContextSection[]> {
+  const [visits, conditions, meds, shots, procedures, labs, notes] = await Promise.all([
+    ofClass(r, 'visits', { limit: 60 }),
+    ofClass(r, 'conditions', { limit: 100 }),
+    ofClass(r, 'medications', { limit: 100 }),
+    ofClass(r, 'immunizations', { limit: 60 }),
+    ofClass(r, 'procedures', { limit: 60 }),
+    ofClass(r, 'labs', { limit: 150 }),
+    ofClass(r, 'documents', { limit: 10 }),
+  ]);
+  const out: ContextSection[] = [];
+  if (visits.length) out.push({ kind: 'visits', title: 'Visits in the period, newest first', lines: visitLines(visits.slice(0, 30), null, byEncounter(conditions)) });
+  if (conditions.length) out.push({ kind: 'list', title: 'Problems recorded in the period', lines: groupedList(conditions) });
+  if (meds.length) out.push({ kind: 'list', title: 'Medications ordered in the period', lines: groupedList(meds) });
+  if (shots.length) out.push({ kind: 'list', title: 'Immunizations in the period', lines: groupedList(shots, { dates: 'each' }) });
+  if (procedures.length) out.push({ kind: 'list', title: 'Procedures in the period', lines: groupedList(procedures, { dates: 'each' }) });
+  const tests = seriesOf(labs.filter((x) => x.kind === 'fhir.Observation')).slice(0, 20);
+  if (tests.length) out.push({ kind: 'list', title: 'Lab results in the period (latest of each test)', lines: tests.map((s) => ({ text: `${s.name}: ${s.recs[0].facts?.value || '(no value)'} on ${ymd(s.recs[0].date)}`, itemIds: [s.recs[0].id] })) });
+  if (notes.length) out.push({ kind: 'records', title: 'Notes and documents in the period', lines: notes.map((x) => recordLine(x, 240)) });
+  return out;
 }

@@ -13,7 +13,7 @@ import { setBounded } from '../lib/bounded-map.ts';
 import { hasSubject, resolveFollowUp, understand, type Intent } from './question.ts';
 import { classById, open, type Reader } from './gather.ts';
 import { overviewSections } from './overview.ts';
-import { planSections } from './plan.ts';
+import { periodDigest, planSections } from './plan.ts';
 import { recordLine, type ContextSection, type Rec } from './shape.ts';
 
 export interface RetrievalResult {
@@ -136,6 +136,8 @@ export class Retriever {
       if (free.recs.length) {
         result.sections.push({ kind: 'records', title: 'Records matching the question', lines: free.recs.map((r) => recordLine(r)) });
         result.mode = free.mode;
+      } else if (!planned.structured && !hasSubject(intent) && (intent.filter.from || intent.filter.to) && (result.sections = await periodDigest(reader)).length) {
+        result.mode = 'structured';
       } else if (!planned.structured && !hasSubject(intent) && (intent.filter.from || intent.filter.to || intent.latest)) {
         // "What happened last month?", "anything new?": the most recent records stand in.
         const rows = await repo.recentReadable(this.db, { userId, from: intent.filter.from, to: intent.filter.to, limit: 40 });

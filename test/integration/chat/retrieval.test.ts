@@ -156,10 +156,13 @@ describe('retrieval', () => {
       const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
       expect([q, r.mode, r.items.length]).toEqual([q, 'none', 0]);
     }
-    for (const q of ['anything new?', 'what happened this year?']) {
-      const r = await rt.deps.retriever.retrieve(u.userId, q, { embed: async () => null });
-      expect([q, r.mode, r.items.map((i) => i.id)]).toEqual([q, 'recent', [it1.id]]);
-    }
+    const recent = await rt.deps.retriever.retrieve(u.userId, 'anything new?', { embed: async () => null });
+    expect([recent.mode, recent.items.map((i) => i.id)]).toEqual(['recent', [it1.id]]);
+    // A period with no subject is a digest of that period (here: the note, dated today).
+    const period = await rt.deps.retriever.retrieve(u.userId, 'what happened this year?', { embed: async () => null });
+    expect([period.mode, period.items.map((i) => i.id)]).toEqual(['structured', [it1.id]]);
+    const before = await rt.deps.retriever.retrieve(u.userId, 'what happened in 2019?', { embed: async () => null });
+    expect(before.items).toEqual([]);
     // An overview lists the person's notes too (this vault has nothing else).
     const r = await rt.deps.retriever.retrieve(u.userId, 'Summarize my records', { embed: async () => null });
     expect([r.mode, r.items.map((i) => i.id)]).toEqual(['overview', [it1.id]]);
