@@ -27,7 +27,7 @@ async function snapshot() {
 
 /** Sends raw bytes as a JSON body (the test helper would re-encode a string as valid UTF-8). */
 async function sendBytes(method: string, path: string, bytes: Buffer) {
-  const res = await rt.app.request(path, { method, headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json' }, body: bytes });
+  const res = await rt.app.request(path, { method, headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json' }, body: new Uint8Array(bytes) });
   return { status: res.status, body: await res.json() };
 }
 
