@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { openAiRoutes } from './routes/openai.ts';
 import { closeWhenBodyUnread } from './close-unread.ts';
+import { hstsOverHttps } from './hsts.ts';
 
 /** Builds the gateway from its dependencies. No I/O happens here; main.ts starts the server. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -38,7 +39,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     log.info({ method: c.req.method, route: labels.route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
   });
   app.use('*', closeWhenBodyUnread());
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer', strictTransportSecurity: false }));
+  app.use('*', hstsOverHttps());
   // Every JSON API has the same body limit (a 413 before the body is buffered).
   const limitBody = bodyLimit({ maxSize: limit, onError: () => { throw new PayloadTooLargeError(limit); } });
   app.use('/api/*', async (c, next) => {
