@@ -58,7 +58,9 @@ function load(): { first: Set<string>; surnames: Set<string> } {
  * case at least three letters: "OH", "IN" and "ME" are state codes before they are surnames.
  */
 const PROPER = /^(?:\p{Lu}\p{Ll}+(?:['’-]?\p{Lu}?\p{Ll}+)*|\p{Lu}{3,}(?:['’-]\p{Lu}+)*)$/u;
-const WORD = /\p{L}[\p{L}'’-]*/gu;
+// Only words that start with a capital can be part of a name; a lower-case word between two
+// makes the gap between them non-blank, so they are never taken for a pair.
+const WORD = /(?<![\p{L}\p{N}'’-])\p{Lu}[\p{L}'’-]*/gu;
 const INITIAL = /^\s+\p{Lu}\.?\s+$/u;
 const key = (w: string) => w.toLowerCase().replace(/['’]/g, '');
 
