@@ -10,7 +10,7 @@ import type { FailureLimiter } from '../../lib/rate-limiter.ts';
 import { RateLimitedError } from '../../errors.ts';
 import { normalizeEmail } from '../../vault/accounts.ts';
 import type { AttemptSource } from '../../vault/login-guard.ts';
-import { knownDevice, rememberDevice } from '../device-cookie.ts';
+import { DEVICE_COOKIE, knownDevice, rememberDevice } from '../device-cookie.ts';
 
 const credentials = z
   .object({
@@ -128,6 +128,8 @@ export function authRoutes(opts: AuthRouteOptions) {
     c.var.log.info({ userId: c.var.principal.userId }, 'account deleted');
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    // A new account under the same email must not inherit this browser as a known device.
+    deleteCookie(c, DEVICE_COOKIE, { path: '/api/auth' });
     return c.body(null, 204);
   });
 

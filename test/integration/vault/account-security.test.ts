@@ -97,6 +97,7 @@ describe('confirming the password', () => {
     expect((await rt.api('GET', '/api/me', { token: u.token })).status).toBe(200);
     const ok = await rt.api('DELETE', '/api/me', { token: u.token, body: { password: PASSWORD } });
     expect(ok.status).toBe(204);
+    expect(ok.headers.getSetCookie().find((c) => c.startsWith('cv_device='))).toMatch(/Max-Age=0/i);
     expect(await count('users')).toBe(users - 1);
     expect((await rt.api('GET', '/api/me', { token: u.token })).status).toBe(401);
   });
