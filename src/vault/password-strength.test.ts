@@ -12,6 +12,10 @@ describe('password strength', () => {
     expect(judgePassword(p).ok).toBe(true);
   });
 
+  it('judges only the first 64 characters: a guessable start is still refused', () => {
+    expect(judgePassword('aaaaaaaaaa'.repeat(10) + ' violet kettle marches north').ok).toBe(false);
+  });
+
   it('counts the account’s own email as guessable', () => {
     const ctx = ['jennifer.okafor@example.test'];
     expect(judgePassword('okaforexample', ctx).score).toBeLessThan(judgePassword('okaforexample').score);
