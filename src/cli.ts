@@ -126,7 +126,7 @@ export async function runCli(argv: string[]): Promise<void> {
     if (code >= 0) process.exit(code);
   } catch (e) {
     console.error(`context-vault ${name} failed: ${(e as Error).message}`);
-    process.exit(1);
+    process.exit((e as { name?: string; exitCode?: number }).name === 'ListenError' ? (e as { exitCode: number }).exitCode : 1);
   }
 }
 

@@ -59,6 +59,12 @@ export class RateLimitedError extends AppError {
     super('rate_limited', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterS))) });
   }
 }
+/** The current password given to confirm an account change is wrong (403, not 401: the session itself is fine). */
+export class WrongPasswordError extends AppError {
+  constructor(field = 'password') {
+    super('wrong_password', `The "${field}" is not your current password.`, [{ path: field, message: 'is not your current password' }]);
+  }
+}
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super('payload_too_large', `The request body exceeds the limit of ${limit} bytes.`);
@@ -84,6 +90,7 @@ const STATUS: Record<string, number> = {
   unauthorized: 401,
   csrf_failed: 403,
   forbidden: 403,
+  wrong_password: 403,
   not_found: 404,
   method_not_allowed: 405,
   read_only: 409,

@@ -153,9 +153,16 @@ export async function serveGateway(config: Config): Promise<{ runtime: Runtime; 
   // After the runner has failed the imports a stopped process left running: finish or remove
   // what they staged, in the background (a large leftover must not delay listening).
   void runtime.recoverInterruptedImports().catch((e: Error) => runtime.deps.log.error({ err: e.message }, 'sweep of interrupted imports failed'));
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: runtime.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: runtime.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (e) {
+    await runtime.close().catch(() => undefined);
+    throw listenError(e as NodeJS.ErrnoException, config);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -171,4 +178,24 @@ export async function serveGateway(config: Config): Promise<{ runtime: Runtime; 
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   return { runtime, server, url };
+}
+
+/** A listen failure the person can act on (CLI `serve` prints its message alone and exits with `exitCode`). */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+function listenError(e: NodeJS.ErrnoException, config: Config): Error {
+  const where = `${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  // 98 is Linux's EADDRINUSE: scripts and service managers can tell "port taken" from other failures.
+  if (e.code === 'EADDRINUSE') return new ListenError(`${where} is already in use (another context-vault or another program listens there): stop it, or set PORT (or HOST) to a free address.`, 98);
+  if (e.code === 'EACCES') return new ListenError(`not allowed to listen on ${where} (ports below 1024 need privileges): set PORT to 1024 or above.`, 77);
+  if (e.code === 'EADDRNOTAVAIL') return new ListenError(`${config.HOST} is not an address of this machine: set HOST to one of its addresses (e.g. 127.0.0.1 or 0.0.0.0).`, 78);
+  return e;
 }

@@ -18,6 +18,15 @@ export function findUserById(db: Db, id: string) {
   return db.selectFrom('users').select(['id', 'email', 'created_at']).where('id', '=', id).executeTakeFirst();
 }
 
+/** The user with their password hash (for a password confirmation). */
+export function findUserWithHashById(db: Db, id: string) {
+  return db.selectFrom('users').select(['id', 'email', 'password_hash']).where('id', '=', id).executeTakeFirst();
+}
+
+export function updatePasswordHash(db: Db, id: string, passwordHash: string) {
+  return db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+}
+
 /** Deletes the user; every table referencing users cascades, so no row of theirs is left. */
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
   const r = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();

@@ -14,6 +14,8 @@ import { accountRoutes } from './routes/account-misc.ts';
 import { healthRoutes } from './routes/health.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { openAiRoutes } from './routes/openai.ts';
+import { closeWhenBodyUnread } from './close-unread.ts';
+import { hstsOverHttps } from './hsts.ts';
 
 /** Builds the gateway from its dependencies. No I/O happens here; main.ts starts the server. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -36,7 +38,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // Route pattern only: the raw URL may carry search words, which can be PHI.
     log.info({ method: c.req.method, route: labels.route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
+  app.use('*', closeWhenBodyUnread());
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer', strictTransportSecurity: false }));
+  app.use('*', hstsOverHttps());
   // Every JSON API has the same body limit (a 413 before the body is buffered).
   const limitBody = bodyLimit({ maxSize: limit, onError: () => { throw new PayloadTooLargeError(limit); } });
   app.use('/api/*', async (c, next) => {

@@ -10,77 +10,141 @@ function issues(error: z.ZodError) {
   }));
 }
 
-/** True when a string or object key anywhere in `root` holds U+0000 (iterative: nesting depth is the client's choice). */
-function hasNul(root: unknown): boolean {
+/** The summary line names the first bad field, so a person sees what to fix without reading `details`. */
+function invalid(what: string, problems: { path: string; message: string }[]): ValidationError {
+  const first = problems[0];
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return new ValidationError(first ? `${what} is not valid for this endpoint: "${first.path}" ${first.message}${more}.` : `${what} is not valid for this endpoint.`, problems);
+}
+
+type Flaw = 'nul' | 'surrogate';
+
+/** With the `u` flag a surrogate pair is one code point: only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** What makes a string unstorable: U+0000 (PostgreSQL text cannot hold it) or a lone UTF-16 surrogate (no UTF-8 form). */
+function flawOf(s: string): Flaw | undefined {
+  if (s.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(s) ? 'surrogate' : undefined;
+}
+
+/** The first flaw of a string or object key anywhere in `root` (iterative: nesting depth is the client's choice). */
+function flawIn(root: unknown): Flaw | undefined {
   const stack: unknown[] = [root];
   while (stack.length) {
     const v = stack.pop();
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return true;
+      const f = flawOf(v);
+      if (f) return f;
     } else if (Array.isArray(v)) {
       for (const x of v) stack.push(x);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (k.includes('\u0000')) return true;
+        const f = flawOf(k);
+        if (f) return f;
         stack.push(x);
       }
     }
-  }
-  return false;
-}
-
-/**
- * The top-level field (body) or parameter (query) whose value holds a NUL character anywhere
- * (in a string or an object key), or undefined. Only the top-level name is given: deeper keys
- * (inside `content`) are the user's data and are never echoed.
- */
-export function fieldWithNul(value: unknown): string | undefined {
-  if (Array.isArray(value) || typeof value !== 'object' || value === null) return hasNul(value) ? '(body)' : undefined;
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes('\u0000')) return '(a field name)';
-    if (hasNul(v)) return k;
   }
   return undefined;
 }
 
 /**
- * PostgreSQL cannot store U+0000 in text, so such input would fail deep in a query as a 500.
- * Every JSON body and query string is checked here, once, before its schema.
+ * The top-level field (body) or parameter (query) whose value holds a flaw anywhere (in a
+ * string or an object key), and which flaw, or undefined. Only the top-level name is given:
+ * deeper keys (inside `content`) are the user's data and are never echoed.
  */
-function refuseNul(value: unknown, where: 'body' | 'query'): void {
-  const field = fieldWithNul(value);
-  if (field === undefined) return;
-  const message = 'must not contain the NUL character (\\u0000)';
+function fieldWithFlaw(value: unknown): { field: string; flaw: Flaw } | undefined {
+  if (Array.isArray(value) || typeof value !== 'object' || value === null) {
+    const flaw = flawIn(value);
+    return flaw && { field: '(body)', flaw };
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const keyFlaw = flawOf(k);
+    if (keyFlaw) return { field: '(a field name)', flaw: keyFlaw };
+    const flaw = flawIn(v);
+    if (flaw) return { field: k, flaw };
+  }
+  return undefined;
+}
+
+/** The field holding a NUL character (see fieldWithFlaw), or undefined. */
+export function fieldWithNul(value: unknown): string | undefined {
+  const found = fieldWithFlaw(value);
+  return found?.flaw === 'nul' ? found.field : undefined;
+}
+
+const FLAW_MESSAGE: Record<Flaw | 'utf8', string> = {
+  nul: 'must not contain the NUL character (\\u0000)',
+  // A lone surrogate would be stored as U+FFFD: the user would get back other text than they sent.
+  surrogate: 'must be valid Unicode text (it holds a lone UTF-16 surrogate, e.g. \\ud800)',
+  utf8: 'must be valid UTF-8 text (it holds bytes that are not UTF-8)',
+};
+
+function refuseField(field: string, flaw: Flaw | 'utf8', where: 'body' | 'query'): never {
+  const message = FLAW_MESSAGE[flaw];
   throw new ValidationError(
     `${where === 'body' ? 'The request body' : 'The query parameter'} "${field}" ${message}.`,
     [{ path: field, message }],
   );
 }
 
+/**
+ * Text PostgreSQL cannot store faithfully (U+0000, lone surrogates) would fail deep in a query
+ * as a 500 or come back changed. Every JSON body and query string is checked here, once, before its schema.
+ */
+function refuseFlaws(value: unknown, where: 'body' | 'query'): void {
+  const found = fieldWithFlaw(value);
+  if (found) refuseField(found.field, found.flaw, where);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as text. Bytes that are not UTF-8 are refused rather than turned into U+FFFD: the
+ * top-level field that holds them is named when the rest of the body is readable JSON.
+ */
+function decodeBody(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    let field = '(body)';
+    try {
+      const loose: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      if (loose && typeof loose === 'object' && !Array.isArray(loose)) {
+        field = Object.entries(loose).find(([k, v]) => k.includes('\ufffd') || JSON.stringify(v).includes('\ufffd'))?.[0] ?? field;
+      }
+    } catch {
+      /* not JSON either: the body as a whole is named */
+    }
+    return refuseField(field, 'utf8', 'body');
+  }
+}
+
 /** Reads and validates a JSON body; 415 for another media type, 400 for bad JSON or shape. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([a-z+.-]*\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError('application/json');
-  const raw = await c.req.text();
+  const raw = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch {
     throw new InvalidJsonError();
   }
-  refuseNul(body, 'body');
+  refuseFlaws(body, 'body');
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ValidationError('The request body is not valid for this endpoint.', issues(parsed.error));
+  if (!parsed.success) throw invalid('The request body', issues(parsed.error));
   return parsed.data;
 }
 
-/** Validates the query string; 400 naming the parameter for a bad or NUL-carrying value. */
+/** Validates the query string; 400 naming the parameter for a bad, NUL- or surrogate-carrying value. */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   // An empty parameter (`from=`, as an HTML form sends an empty field) counts as absent.
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
-  refuseNul(query, 'query');
+  refuseFlaws(query, 'query');
   const parsed = schema.safeParse(query);
-  if (!parsed.success) throw new ValidationError('The query parameters are not valid for this endpoint.', issues(parsed.error));
+  if (!parsed.success) throw invalid('The query', issues(parsed.error));
   return parsed.data;
 }
 

@@ -41,3 +41,47 @@ export class FailureLimiter {
     for (const key of [...this.hits.keys()]) this.prune(key);
   }
 }
+
+/**
+ * Exponential back-off per key: the first `free` failures cost nothing; from then on each try
+ * waits `baseMs`, then twice that after the next failure, and so on up to `maxMs`. A key's
+ * failures are forgotten `memoryMs` after its last one. Unlike a hard lock after N failures,
+ * an attacker gets few guesses (about one per `maxMs` once at the cap) while a person who
+ * mistyped waits seconds, and nobody can lock the owner out for long by failing on purpose.
+ */
+export class BackoffLimiter {
+  private readonly state = new Map<string, { failures: number; last: number }>();
+
+  constructor(
+    private readonly opts: { free: number; baseMs: number; maxMs: number; memoryMs: number },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `key` may try again, or 0. */
+  retryAfter(key: string): number {
+    const s = this.live(key);
+    if (!s || s.failures < this.opts.free) return 0;
+    const delay = Math.min(this.opts.maxMs, this.opts.baseMs * 2 ** Math.min(s.failures - this.opts.free, 40));
+    const wait = s.last + delay - this.now();
+    return wait > 0 ? Math.ceil(wait / 1000) : 0;
+  }
+
+  fail(key: string): void {
+    const failures = (this.live(key)?.failures ?? 0) + 1;
+    this.state.set(key, { failures, last: this.now() });
+    if (this.state.size > 100_000) for (const k of [...this.state.keys()]) this.live(k);
+  }
+
+  reset(key: string): void {
+    this.state.delete(key);
+  }
+
+  private live(key: string) {
+    const s = this.state.get(key);
+    if (s && this.now() - s.last > this.opts.memoryMs) {
+      this.state.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+}

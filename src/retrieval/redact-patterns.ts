@@ -63,6 +63,17 @@ const PLACE_TAIL = `(?:,\\s*[A-Z][A-Za-z.'-]+(?:\\s+[A-Z][A-Za-z.'-]+){0,2}(?:,?
 
 const ID_CUE = `${ci('mrn')}|${ci('medical record')}(?:\\s+(?:${ci('number')}|${ci('no')}\\.?))?|${ci('patient id')}|${ci('member id')}|${ci('account')}(?:\\s+(?:${ci('number')}|${ci('no')}\\.?))?|${ci('acct')}\\.?|${ci('ssn')}|${ci('social security')}(?:\\s+${ci('number')})?|${ci('insurance id')}`;
 
+/**
+ * A code of a code system ("SNOMED 271649006", "LOINC 8480-6", "RxNorm 197361", "CVX 140",
+ * "ICD-10-CM E11.9"): it names a concept, not a person, and the model needs it readable, so
+ * the identifier patterns below (a run of 9+ digits is an id) must not touch it. Group 1 is
+ * the system and its separator, group 2 the code.
+ */
+export const CODE_MENTION = new RegExp(
+  `(?<![\\p{L}\\p{N}])((?:SNOMED(?:[ -]?CT)?|SCTID|SCT|LOINC|RxNorm|RXNORM|RxCUI|CVX|ICD-?(?:10|9|11)(?:-(?:CM|PCS))?|ICD|NDC|CPT|HCPCS)(?:\\s*(?:code|id))?\\s*[:#]?\\s*)([A-Z0-9](?=[A-Z0-9.-]{0,24}\\d)[A-Z0-9.-]{0,24}[A-Z0-9]|\\d)(?![\\p{L}\\p{N}])`,
+  'giu',
+);
+
 /** Pattern → replacement, applied in order after the person's own identifiers. */
 export const PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]'],

@@ -92,3 +92,70 @@ describe('Redactor', () => {
     expect(r3.redact('spoke to may hope')).toBe('spoke to [name]');
   });
 });
+
+describe('Redactor: names nobody told us about, from the shipped name lists', () => {
+  const bare = new Redactor(emptyFacts(), now);
+
+  it.each([
+    ['Went to the clinic with John Smith on Monday.', 'John Smith'],
+    ['Call Maria Garcia about the refill', 'Maria Garcia'],
+    ['JENNIFER LOPEZ brought the results', 'JENNIFER LOPEZ'],
+    ['Seen with Robert J. Williams today', 'Williams'],
+    ['my neighbour Patricia Okafor-Johnson drove me', 'Patricia'],
+    ['Referred by Dr. Nguyen', 'Nguyen'],
+    ['Mrs. Kowalski called', 'Kowalski'],
+  ])('redacts %s', (text, secret) => {
+    expect(bare.redact(text)).not.toContain(secret);
+    expect(bare.redact(text)).toContain('[name]');
+  });
+
+  it('replaces the pair and keeps the words around it', () => {
+    expect(bare.redact('Went to the clinic with John Smith on Monday.')).toBe('Went to the clinic with [name] on Monday.');
+  });
+
+  it.each([
+    'You may stop the statin. May Stop dates are listed.',
+    'Will call if the rash spreads; Will Call pharmacy pickup',
+    'Mark the dose in the log; Mark Down the change',
+    'Grace Period for the refill ends Friday',
+    'Heart Rate 58 bpm; Blood Pressure 128/82',
+    'Allegra Daily 180 mg; Lipitor 20 mg; Metformin 500 mg twice daily',
+    'Hope Clinic follow-up; Rose Hill pharmacy',
+    'Addison Disease screening negative; Graves Disease in remission',
+    'Primary Care visit; Urgent Care; Annual Physical',
+    'john smith in lower case is not taken for a name',
+    'Smith said so', // a surname alone
+    'John said so', // a first name alone
+  ])('does not over-redact %s', (text) => {
+    expect(bare.redact(text)).toBe(text);
+  });
+});
+
+describe('Redactor: codes of code systems stay readable', () => {
+  const bare = new Redactor(emptyFacts(), now);
+
+  it.each([
+    'Condition: Diabetes mellitus type 2 (SNOMED 44054006)',
+    'Finding: SNOMED 271649006 (systolic blood pressure)',
+    'SNOMED CT 1231000119100 asthma',
+    'SCTID: 106004',
+    'LOINC 85354-9 blood pressure panel',
+    'RxNorm 1049221 acetaminophen 325 mg',
+    'CVX 140 influenza vaccine; CVX 208',
+    'ICD-10-CM E11.9; ICD-10 I10; ICD-9-CM 250.00',
+    'NDC 00777310502',
+    'Codes: SNOMED 195967001, LOINC 2345-7',
+  ])('keeps %s', (text) => {
+    expect(bare.redact(text)).toBe(text);
+  });
+
+  it('still redacts identifiers next to codes', () => {
+    const out = bare.redact('SNOMED 44054006; MRN 123456789; call 608-555-0199; mail a.b@example.test; account 9876543210; SNOMED 123-45-6789');
+    expect(out).toContain('SNOMED 44054006');
+    for (const s of ['123456789;', '608-555-0199', 'a.b@example.test', '9876543210', '123-45-6789']) expect(out).not.toContain(s);
+  });
+
+  it('a bare long number is still an id', () => {
+    expect(bare.redact('ref 271649006')).toBe('ref [id]');
+  });
+});

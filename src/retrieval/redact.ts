@@ -1,10 +1,16 @@
 /**
  * Removes direct identifiers from record text before it leaves for a model container:
  * names, addresses, phone numbers, emails, MRN/SSN-like numbers; a birth date becomes an age.
- * Two layers: the person's own identifiers learnt from identity records (FHIR Patient,
- * RelatedPerson, Practitioner) and patterns for identifiers nobody told us about.
+ * Three layers: the person's own identifiers learnt from identity records (FHIR Patient,
+ * RelatedPerson, Practitioner), common first name + surname pairs from shipped name lists
+ * (name-list.ts), and patterns for identifiers nobody told us about. Codes of code systems
+ * (SNOMED, LOINC, RxNorm, CVX, ICD…) are concepts, not identifiers, and stay readable.
  */
-import { BIRTH_DATE, PATTERNS, parseLooseDate } from './redact-patterns.ts';
+import { BIRTH_DATE, CODE_MENTION, PATTERNS, parseLooseDate } from './redact-patterns.ts';
+import { redactListedNames } from './name-list.ts';
+
+/** An SSN or a phone number written after a code-system word is still an SSN or a phone number. */
+const PERSONAL_SHAPE = /^(?:\d{3}-\d{2}-\d{4}|\d{3}[.-]\d{3}[.-]\d{4})$/;
 
 export interface IdentityFacts {
   names: string[];
@@ -110,7 +116,15 @@ export class Redactor {
     });
     if (this.dobPattern) out = out.replace(this.dobPattern, this.ownAge);
     for (const [re, label] of this.known) out = out.replace(re, label);
+    // Codes are set aside while the patterns run (a 9-digit SNOMED id looks like an account number).
+    const codes: string[] = [];
+    out = out.replace(CODE_MENTION, (m: string, system: string, code: string) => {
+      if (PERSONAL_SHAPE.test(code)) return m;
+      codes.push(code);
+      return `${system}\uE000${codes.length - 1}\uE001`;
+    });
+    out = redactListedNames(out);
     for (const [re, rep] of PATTERNS) out = out.replace(re, rep as string);
-    return out;
+    return out.replace(/\uE000(\d+)\uE001/g, (m, i: string) => codes[Number(i)] ?? m);
   }
 }

@@ -6,8 +6,9 @@ import { Algorithm, hash, verify } from '@node-rs/argon2';
 import type { Database } from '../db/schema.ts';
 import * as users from '../db/users.ts';
 import * as sessions from '../db/sessions.ts';
-import { AppError, ConflictError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.ts';
-import { FailureLimiter } from '../lib/rate-limiter.ts';
+import { AppError, ConflictError, NotFoundError, UnauthorizedError, ValidationError, WrongPasswordError } from '../errors.ts';
+import { LoginGuard, type AttemptSource } from './login-guard.ts';
+import { assertStrongPassword } from './password-strength.ts';
 import { hashToken, newToken } from '../lib/tokens.ts';
 import type { KeyService } from './keys.ts';
 import { buildExport, type ExportParts } from './export.ts';
@@ -41,8 +42,7 @@ export interface UserView {
 let dummyHash: Promise<string> | undefined;
 
 export class AccountService {
-  private readonly perAccount: FailureLimiter;
-  private readonly perAddress: FailureLimiter;
+  private readonly guard: LoginGuard;
   private readonly verified: AuthCache;
   private readonly beforeDelete: ((userId: string) => Promise<unknown>)[] = [];
 
@@ -51,14 +51,14 @@ export class AccountService {
     private readonly keys: KeyService,
     private readonly opts: AccountsOptions,
   ) {
-    this.perAccount = new FailureLimiter(opts.maxFailuresPerAccount, opts.windowS * 1000);
-    this.perAddress = new FailureLimiter(opts.maxFailuresPerAddress, opts.windowS * 1000);
+    this.guard = new LoginGuard(opts);
     this.verified = new AuthCache(opts.authCacheTtlMs ?? 5_000);
   }
 
   /** Creates the user, their data key and a first session, atomically. */
   async signup(email: string, password: string): Promise<{ token: string; user: UserView }> {
     const normalized = normalizeEmail(email);
+    assertStrongPassword(password, [normalized]);
     const id = randomUUID();
     const passwordHash = await hash(password, ARGON2_OPTIONS);
     await this.db.transaction().execute(async (trx) => {
@@ -70,23 +70,56 @@ export class AccountService {
     return { token: await this.newSession(id), user: await this.user(id) };
   }
 
-  async login(email: string, password: string, address: string): Promise<{ token: string; user: UserView }> {
+  /** `from` is the client's address, or the address and a device that proved an earlier sign-in to this account (see LoginGuard). */
+  async login(email: string, password: string, from: string | AttemptSource): Promise<{ token: string; user: UserView }> {
     const normalized = normalizeEmail(email);
-    const wait = Math.max(this.perAccount.retryAfter(normalized), this.perAddress.retryAfter(address));
-    if (wait > 0) throw new RateLimitedError(wait, 'Too many failed sign-in attempts; try again later.');
+    const source = typeof from === 'string' ? { address: from } : from;
+    this.guard.check(normalized, source);
     const row = await users.findUserByEmail(this.db, normalized);
     dummyHash ??= hash('not a real password', ARGON2_OPTIONS);
     const ok = row ? await verify(row.password_hash, password) : (await verify(await dummyHash, password), false);
     if (!row || !ok) {
-      this.perAccount.fail(normalized);
-      this.perAddress.fail(address);
+      this.guard.failed(normalized, source);
       throw new UnauthorizedError('Wrong email or password.');
     }
-    this.perAccount.reset(normalized);
+    this.guard.succeeded(normalized, source);
     // Expired sessions no longer authenticate but would stay forever: a login sweeps them (every
     // user's), which keeps the table near the number of live sessions at no extra round trip's worth.
     await sessions.deleteExpiredSessions(this.db, new Date()).catch(() => undefined);
     return { token: await this.newSession(row.id), user: await this.user(row.id) };
+  }
+
+  /**
+   * Checks the signed-in user's current password before something that cannot be undone
+   * (account deletion, a new password): a session left open on a shared computer is not enough.
+   * Wrong answers count in the same back-off as sign-ins.
+   */
+  async confirmPassword(userId: string, password: string, from: AttemptSource, field = 'password'): Promise<string> {
+    const row = await users.findUserWithHashById(this.db, userId);
+    if (!row) throw new NotFoundError('user');
+    this.guard.check(row.email, from);
+    if (!(await verify(row.password_hash, password))) {
+      this.guard.failed(row.email, from);
+      throw new WrongPasswordError(field);
+    }
+    this.guard.succeeded(row.email, from);
+    return row.email;
+  }
+
+  /** Sets a new password; every other session of the user ends, `keepSessionId` (the one asking) stays. API tokens stay. */
+  async changePassword(userId: string, currentPassword: string, newPassword: string, keepSessionId: string, from: AttemptSource): Promise<{ endedSessions: number }> {
+    const email = await this.confirmPassword(userId, currentPassword, from, 'currentPassword');
+    if (newPassword === currentPassword) {
+      throw new ValidationError('The "newPassword" is the same as the current one.', [{ path: 'newPassword', message: 'must differ from the current password' }]);
+    }
+    assertStrongPassword(newPassword, [email], 'newPassword');
+    const passwordHash = await hash(newPassword, ARGON2_OPTIONS);
+    const ended = await this.db.transaction().execute(async (trx) => {
+      await users.updatePasswordHash(trx, userId, passwordHash);
+      return sessions.deleteOtherSessions(trx, userId, keepSessionId);
+    });
+    this.verified.forgetUser(userId);
+    return { endedSessions: ended };
   }
 
   async logout(token: string): Promise<void> {

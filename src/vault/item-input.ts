@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { ISO_DATE_MESSAGE, isStrictIsoDate } from '../lib/iso-date.ts';
 
 /** Request shapes of the vault API (strict: unknown fields are refused). */
 
-const isoDate = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO 8601 date or date-time');
+/** A date that exists (no `2024-02-30`, year 0 or `+010000`): see src/lib/iso-date.ts. */
+export const isoDate = z.string().refine(isStrictIsoDate, ISO_DATE_MESSAGE);
 
 export const sensitivitySchema = z.enum(['normal', 'private', 'secret']);
 const label = z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');

@@ -3,19 +3,21 @@ import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
 import { requireAuth } from '../auth-middleware.ts';
 import { idParam, readJson, readQuery } from '../validate.ts';
+import { isoDate } from '../../vault/item-input.ts';
 
 const disclosureQuery = z
   .object({
     conversationId: z.string().uuid().optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
-    before: z.string().datetime({ offset: true }).optional(),
+    before: isoDate.optional(),
   })
   .strict();
 
 const tokenBody = z
   .object({
     name: z.string().trim().min(1).max(100),
-    expiresAt: z.string().datetime({ offset: true }).nullable().optional(),
+    // A token that is dead from birth is a mistake (a date typed in the past), not a wish.
+    expiresAt: isoDate.refine((s) => Date.parse(s) > Date.now(), 'must be in the future (or null for a token that does not expire)').nullable().optional(),
   })
   .strict();
 

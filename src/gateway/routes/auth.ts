@@ -8,6 +8,9 @@ import { readJson } from '../validate.ts';
 import { csrfFor } from '../../lib/tokens.ts';
 import type { FailureLimiter } from '../../lib/rate-limiter.ts';
 import { RateLimitedError } from '../../errors.ts';
+import { normalizeEmail } from '../../vault/accounts.ts';
+import type { AttemptSource } from '../../vault/login-guard.ts';
+import { DEVICE_COOKIE, knownDevice, rememberDevice } from '../device-cookie.ts';
 
 const credentials = z
   .object({
@@ -16,6 +19,13 @@ const credentials = z
   })
   .strict();
 const loginBody = credentials.extend({ password: z.string().min(1).max(512) }).strict();
+const confirmBody = z.object({ password: z.string().min(1).max(512) }).strict();
+const passwordChangeBody = z
+  .object({
+    currentPassword: z.string().min(1).max(512),
+    newPassword: credentials.shape.password,
+  })
+  .strict();
 
 /** The client's address, or undefined when the request came without a connection (in-process). */
 function clientAddress(c: Context<AppEnv>): string | undefined {
@@ -28,6 +38,14 @@ function clientAddress(c: Context<AppEnv>): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The source of a password confirmation by a signed-in user: their session stands for the
+ * device, so strangers' failed sign-ins never stop the owner from confirming.
+ */
+function sessionSource(c: Context<AppEnv>): AttemptSource {
+  return { address: clientAddress(c) ?? 'local', device: `session:${c.var.principal.tokenId}` };
 }
 
 function startSession(c: Context<AppEnv>, token: string) {
@@ -61,13 +79,26 @@ export function authRoutes(opts: AuthRouteOptions) {
       opts.signupsPerAddress.fail(address);
     }
     const { token, user } = await c.var.deps.accounts.signup(body.email, body.password);
+    rememberDevice(c, user.email);
     return c.json({ token, user, csrfToken: startSession(c, token) }, 201);
   });
 
   app.post('/auth/login', async (c) => {
     const body = await readJson(c, loginBody);
-    const { token, user } = await c.var.deps.accounts.login(body.email, body.password, clientAddress(c) ?? 'local');
+    const email = normalizeEmail(body.email);
+    const device = knownDevice(c, email);
+    const { token, user } = await c.var.deps.accounts.login(email, body.password, { address: clientAddress(c) ?? 'local', device });
+    rememberDevice(c, user.email, device);
     return c.json({ token, user, csrfToken: startSession(c, token) });
+  });
+
+  // A new password needs the current one; other sessions end (a thief's among them), this one stays.
+  app.post('/auth/password', requireAuth(), async (c) => {
+    const body = await readJson(c, passwordChangeBody);
+    const { userId, tokenId } = c.var.principal;
+    const { endedSessions } = await c.var.deps.accounts.changePassword(userId, body.currentPassword, body.newPassword, tokenId, sessionSource(c));
+    c.var.log.info({ userId, endedSessions }, 'password changed');
+    return c.json({ endedSessions });
   });
 
   app.post('/auth/logout', requireAuth(), async (c) => {
@@ -90,10 +121,15 @@ export function authRoutes(opts: AuthRouteOptions) {
   });
 
   app.delete('/me', requireAuth(), async (c) => {
+    // Deleting everything cannot be undone: an open session alone (a shared computer) is not enough.
+    const body = await readJson(c, confirmBody);
+    await c.var.deps.accounts.confirmPassword(c.var.principal.userId, body.password, sessionSource(c));
     await c.var.deps.accounts.deleteAccount(c.var.principal.userId);
     c.var.log.info({ userId: c.var.principal.userId }, 'account deleted');
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     deleteCookie(c, CSRF_COOKIE, { path: '/' });
+    // A new account under the same email must not inherit this browser as a known device.
+    deleteCookie(c, DEVICE_COOKIE, { path: '/api/auth' });
     return c.body(null, 204);
   });
 

@@ -57,7 +57,7 @@ export function AuthScreen(props: { mode: 'login' | 'signup'; onSignedIn(me: Me)
           />
           {signup ? (
             <p id="pw-hint" class="hint">
-              At least 10 characters. It protects your records, so make it one you use nowhere else.
+              At least 10 characters and hard to guess (a few unrelated words work well; length alone is not enough). It protects your records, so make it one you use nowhere else.
             </p>
           ) : null}
           <div id="auth-error">

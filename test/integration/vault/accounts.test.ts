@@ -201,7 +201,7 @@ describe('accounts', () => {
       return n;
     };
     expect(await count(victim.userId)).toBeGreaterThan(5);
-    const del = await rt.api('DELETE', '/api/me', { token: victim.token });
+    const del = await rt.api('DELETE', '/api/me', { token: victim.token, body: { password: 'a long enough password' } });
     expect(del.status).toBe(204);
     expect(await count(victim.userId)).toBe(0);
     expect(await rt.deps.db.selectFrom('users').where('id', '=', victim.userId).selectAll().execute()).toHaveLength(0);
@@ -230,7 +230,7 @@ describe('accounts', () => {
     await insertJob(rt.deps.db, { id: randomUUID(), userId: victim.userId, type: 'apple-health.import', params: { path: ownFile, deleteAfter: false }, dedupeKey: null, unit: 'bytes' });
     expect(existsSync(victimUpload)).toBe(true);
 
-    expect((await rt.api('DELETE', '/api/me', { token: victim.token })).status).toBe(204);
+    expect((await rt.api('DELETE', '/api/me', { token: victim.token, body: { password: 'a long enough password' } })).status).toBe(204);
     expect(existsSync(victimUpload)).toBe(false);
     expect(existsSync(bystanderUpload)).toBe(true);
     expect(existsSync(ownFile)).toBe(true);

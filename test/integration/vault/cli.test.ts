@@ -80,4 +80,16 @@ describe('npx context-vault', () => {
     expect(dup.status).not.toBe(0);
     expect(dup.stderr).toMatch(/already exists/);
   });
+
+  it('user add refuses a guessable password with one line of advice and makes no account', () => {
+    const env = baseEnv({ VAULT_DATA_DIR: tmp() });
+    const weakEmail = `weak-${Date.now()}@example.test`;
+    const weak = spawnSync(process.execPath, [bin, 'user', 'add', weakEmail], { env: { ...env, CV_PASSWORD: 'aaaaaaaaaa' }, encoding: 'utf8', timeout: 60_000 });
+    expect(weak.status).toBe(1);
+    expect(weak.stderr.trim().split('\n')).toHaveLength(1);
+    expect(weak.stderr).toMatch(/too easy to guess/);
+    expect(weak.stderr).not.toContain('aaaaaaaaaa');
+    const retry = spawnSync(process.execPath, [bin, 'user', 'add', weakEmail], { env: { ...env, CV_PASSWORD: 'violet kettle marches north' }, encoding: 'utf8', timeout: 60_000 });
+    expect(retry.status, retry.stderr).toBe(0);
+  }, 180_000);
 });

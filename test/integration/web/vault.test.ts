@@ -172,21 +172,50 @@ describe.skipIf(!run)('web client: account and vault in Chromium', () => {
     await page.waitForURL('**/vault');
     await page.getByRole('heading', { name: 'Your vault' }).waitFor();
 
-    // Delete the account: the button stays disabled until the email is typed.
+    // Change the password: a wrong current one is refused and changes nothing; then the new one
+    // works and the other session (the API client's) is signed out while this page stays in.
+    const otherSession = await gw.rt.api('POST', '/api/auth/login', { body: { email, password } });
+    expect(otherSession.status).toBe(200);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Current password').fill('not the password');
+    await page.getByLabel('New password').fill('amber falcon quietly sings');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not your current password' }).waitFor();
+    await page.getByLabel('Current password').fill(password);
+    await page.getByLabel('New password').fill('aaaaaaaaaa');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'too easy to guess' }).waitFor();
+    expect((await gw.rt.api('GET', '/api/me', { token: otherSession.body.token })).status).toBe(200);
+    await page.getByLabel('New password').fill('amber falcon quietly sings');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed. 1 other session was signed out.' }).waitFor();
+    expect((await gw.rt.api('GET', '/api/me', { token: otherSession.body.token })).status).toBe(401);
+    const newPassword = 'amber falcon quietly sings';
+
+    // Delete the account: the button stays disabled until the email and the password are typed,
+    // and a wrong password deletes nothing.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Vault' }).click();
+    await page.getByRole('heading', { name: 'Your vault' }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     const del = page.getByRole('button', { name: 'Delete my account' });
     expect(await del.isDisabled()).toBe(true);
     await page.getByLabel(/Type your email address/).fill(email);
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel('Your password').fill(password); // the old one
     await page.screenshot({ path: join(SHOTS, 'account-desktop.png'), fullPage: true });
+    await del.click();
+    await page.getByRole('alert').filter({ hasText: 'not your current password' }).waitFor();
+    expect((await gw.rt.api('POST', '/api/auth/login', { body: { email, password: newPassword } })).status).toBe(200);
+    await page.getByLabel('Your password').fill(newPassword);
     await del.click();
     await page.waitForURL('**/login?deleted=1');
     await page.getByText('Your account and all its records were deleted.').waitFor();
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password').fill(newPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
     expect(page.url()).toContain('/login');
-    const gone = await gw.rt.api('POST', '/api/auth/login', { body: { email, password } });
+    const gone = await gw.rt.api('POST', '/api/auth/login', { body: { email, password: newPassword } });
     expect(gone.status).toBe(401);
 
     expect(problems).toEqual([]);
