@@ -65,7 +65,7 @@ describeDocker('deleting an account while its answer streams', () => {
       // Some tokens in (and a save of the streaming answer done), delete the account.
       if (e.event === 'token' && all.filter((x) => x.event === 'token').length === 60 && !deletedAt) {
         deletedAt = Date.now();
-        void rt.api('DELETE', '/api/me', { token: u.token }).then((res) => (deleteStatus = res.status));
+        void rt.api('DELETE', '/api/me', { token: u.token, body: { password: 'a long enough password' } }).then((res) => (deleteStatus = res.status));
       }
     });
     const endedAt = Date.now();

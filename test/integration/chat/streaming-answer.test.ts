@@ -83,7 +83,7 @@ describe('an answer while it streams', () => {
     const r = await postSse(`${http.url}/api/chat`, u.token, { message: 'my ferritin [[slow]]' }, (e, all) => {
       if (e.event === 'token' && all.filter((x) => x.event === 'token').length === 40 && !deleted) {
         deleted = Date.now();
-        void rt.api('DELETE', '/api/me', { token: u.token });
+        void rt.api('DELETE', '/api/me', { token: u.token, body: { password: 'a long enough password' } });
       }
     });
     expect(r.events.at(-1)!.data).toMatchObject({ code: 'account_deleted', messageId: null });
