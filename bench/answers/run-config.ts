@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { TestModelServer } from '../../test/helpers/test-model.ts';
+import { ApiClient } from './client.ts';
+import { FhirScan, refOf } from './fhir-scan.ts';
+import type { GeneratedPatient, PatientKey } from './generate.ts';
+import { startGateway } from './gateway.ts';
+import { SECRET_MARKERS } from './patients/sensitive.ts';
+import type { Question } from './questions/types.ts';
+
+export const SOURCE = 'fhir-bundle';
+
+/** What one question got back, raw: scored in score.ts. */
+export interface Asked {
+  question: Question;
+  status: number;
+  error?: string;
+  notice?: string;
+  /** Context items with the FHIR reference they came from (undefined: not one of the patient's). */
+  context: { id: string; ref?: string; kind: string; title: string }[];
+  /** The system message (the records) and every message, as the model received them. */
+  system: string;
+  promptTokens: number;
+  leaks: string[];
+}
+
+export interface ConfigRun {
+  name: string;
+  asked: Asked[];
+  /** Leaks outside any question: embedding requests, secret-labelled records that did not import as secret. */
+  setupLeaks: string[];
+  setupSeconds: number;
+  askSeconds: number;
+  items: number;
+}
+
+const estimate = (s: string) => Math.ceil(s.length / 3);
+
+/** Secret markers and secret item ids found in a text. */
+function leaksIn(s: string, secretIds: Set<string>): string[] {
+  const low = s.toLowerCase();
+  const out = SECRET_MARKERS.filter((m) => low.includes(m.toLowerCase())).map((m) => `marker "${m.slice(0, 40)}"`);
+  for (const id of secretIds) if (s.includes(id)) out.push(`secret item id ${id}`);
+  return out;
+}
+
+/**
+ * One configuration end to end through the public API: a gateway on its database, one account
+ * per patient, the Bundle imported and shared by a source rule, embeddings settled, then every
+ * question (follow-ups in their conversation), reading the prompt the test model received.
+ */
+export async function runConfig(name: string, opts: { databaseUrl?: string; model: TestModelServer; patients: GeneratedPatient[]; questions: Question[] }): Promise<ConfigRun> {
+  const t0 = performance.now();
+  const gw = await startGateway({ ollamaUrl: opts.model.url, databaseUrl: opts.databaseUrl });
+  try {
+    await opts.model.clearRequests();
+    const clients = new Map<PatientKey, ApiClient>();
+    const refToId = new Map<PatientKey, Map<string, string>>();
+    const idToRef = new Map<string, string>();
+    const secretIds = new Set<string>();
+    const setupLeaks: string[] = [];
+    let items = 0;
+    const wanted = new Set(opts.questions.map((q) => q.patient));
+    for (const p of opts.patients.filter((x) => wanted.has(x.key) || x.key === 'sensitive')) {
+      const api = new ApiClient(gw.url);
+      await api.signup(`${p.key}-${randomBytes(3).toString('hex')}@answers.example`, `answers bench ${randomBytes(9).toString('base64')}`);
+      await api.importBundle(p.bundle);
+      await api.json('POST', '/api/vault/rules', { source: SOURCE, shareWithAi: true });
+      clients.set(p.key, api);
+    }
+    for (const p of opts.patients.filter((x) => clients.has(x.key))) {
+      const api = clients.get(p.key)!;
+      await api.settle();
+      const bySource = await api.itemsBySourceId(SOURCE);
+      items += bySource.size;
+      const map = new Map<string, string>();
+      for (const [sourceId, it] of bySource) {
+        map.set(sourceId, it.id);
+        idToRef.set(it.id, sourceId);
+      }
+      refToId.set(p.key, map);
+      for (const r of new FhirScan(p.bundle).secret()) {
+        const it = bySource.get(refOf(r));
+        if (!it) setupLeaks.push(`${refOf(r)} was not imported`);
+        else {
+          secretIds.add(it.id);
+          if (it.sensitivity !== 'secret') setupLeaks.push(`${it.kind} labelled ${r.meta.security.map((x: any) => x.code).join('+')} imported as ${it.sensitivity}`);
+        }
+      }
+    }
+    // What reached the model while the vault embedded its items.
+    for (const req of await opts.model.requests()) setupLeaks.push(...leaksIn(JSON.stringify(req.body), secretIds).map((l) => `embedding request: ${l}`));
+    const t1 = performance.now();
+    const conversations = new Map<string, string>();
+    const asked: Asked[] = [];
+    for (const q of opts.questions) {
+      const api = clients.get(q.patient)!;
+      await opts.model.clearRequests();
+      let r: Awaited<ReturnType<ApiClient['chat']>>;
+      try {
+        r = await api.chat(q.text, q.follows ? conversations.get(q.follows) : undefined);
+      } catch (e) {
+        r = { status: 0, body: { error: { code: (e as Error).name } } };
+      }
+      const requests = await opts.model.requests();
+      const chat = requests.filter((x) => x.kind === 'chat').at(-1);
+      const messages: { role: string; content: string }[] = chat?.body.messages ?? [];
+      const system = messages.find((m) => m.role === 'system')?.content ?? '';
+      const leaks = requests.flatMap((x) => leaksIn(JSON.stringify(x.body), secretIds));
+      const context = (r.context?.items ?? []).map((it: any) => ({ id: it.id, ref: idToRef.get(it.id), kind: it.kind, title: it.title }));
+      for (const it of context) if (secretIds.has(it.id)) leaks.push(`secret item ${it.kind} in context`);
+      if (r.context?.conversationId) conversations.set(q.id, r.context.conversationId);
+      const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;
+      asked.push({ question: q, status: r.status, error, notice: r.context?.notice, context, system, promptTokens: messages.reduce((n, m) => n + estimate(m.content) + 4, 0), leaks: [...new Set(leaks)] });
+    }
+    return { name, asked, setupLeaks, setupSeconds: (t1 - t0) / 1000, askSeconds: (performance.now() - t1) / 1000, items };
+  } finally {
+    await gw.stop();
+  }
+}
