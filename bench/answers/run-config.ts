@@ -25,10 +25,14 @@ export interface Asked {
 
 export interface ConfigRun {
   name: string;
+  /** From /health/ready: the database kind and whether retrieval is hybrid or lexical only. */
+  retrieval: string;
   asked: Asked[];
   /** Leaks outside any question: embedding requests, secret-labelled records that did not import as secret. */
   setupLeaks: string[];
   setupSeconds: number;
+  /** Where the setup time went. */
+  phases: string;
   askSeconds: number;
   items: number;
 }
@@ -53,6 +57,9 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
   const gw = await startGateway({ ollamaUrl: opts.model.url, databaseUrl: opts.databaseUrl });
   try {
     await opts.model.clearRequests();
+    // What the gateway says it runs (hybrid or lexical only), so the figures are labelled right.
+    const ready = await fetch(`${gw.url}/health/ready`).then((r) => r.json() as Promise<any>).catch(() => ({}));
+    const retrieval = `${ready.database?.kind ?? 'unknown'} database, retrieval ${ready.database?.retrieval ?? 'unknown'}`;
     const clients = new Map<PatientKey, ApiClient>();
     const refToId = new Map<PatientKey, Map<string, string>>();
     const idToRef = new Map<string, string>();
@@ -67,6 +74,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       await api.json('POST', '/api/vault/rules', { source: SOURCE, shareWithAi: true });
       clients.set(p.key, api);
     }
+    const tImported = performance.now();
     for (const p of opts.patients.filter((x) => clients.has(x.key))) {
       const api = clients.get(p.key)!;
       await api.settle();
@@ -90,6 +98,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
     // What reached the model while the vault embedded its items.
     for (const req of await opts.model.requests()) setupLeaks.push(...leaksIn(JSON.stringify(req.body), secretIds).map((l) => `embedding request: ${l}`));
     const t1 = performance.now();
+    const phases = `gateway and import ${((tImported - t0) / 1000).toFixed(1)} s, embeddings and mapping ${((t1 - tImported) / 1000).toFixed(1)} s`;
     const conversations = new Map<string, string>();
     const asked: Asked[] = [];
     for (const q of opts.questions) {
@@ -112,7 +121,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;
       asked.push({ question: q, status: r.status, error, notice: r.context?.notice, context, system, promptTokens: messages.reduce((n, m) => n + estimate(m.content) + 4, 0), leaks: [...new Set(leaks)] });
     }
-    return { name, asked, setupLeaks, setupSeconds: (t1 - t0) / 1000, askSeconds: (performance.now() - t1) / 1000, items };
+    return { name, retrieval, asked, setupLeaks, phases, setupSeconds: (t1 - t0) / 1000, askSeconds: (performance.now() - t1) / 1000, items };
   } finally {
     await gw.stop();
   }

@@ -3,11 +3,17 @@ import type { GeneratedPatient, PatientKey } from '../generate.ts';
 import { SECRET_MARKERS } from '../patients/sensitive.ts';
 import { chronicQuestions } from './chronic.ts';
 import { badInputQuestions, healthyQuestions } from './healthy.ts';
+import { childQuestions } from './child.ts';
+import { elderlyQuestions } from './elderly.ts';
+import { sensitiveQuestions } from './sensitive.ts';
 import { finish, type Question, type QuestionSet } from './types.ts';
 
 const SETS: Partial<Record<PatientKey, QuestionSet[]>> = {
   chronic: [chronicQuestions, badInputQuestions],
+  child: [childQuestions],
   healthy: [healthyQuestions],
+  elderly: [elderlyQuestions],
+  sensitive: [sensitiveQuestions],
 };
 
 /** Every question with its ground truth, computed from the generated FHIR of its patient. */
