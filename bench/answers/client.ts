@@ -55,7 +55,7 @@ export class ApiClient {
   }
 
   /** Every item of a source, as `sourceId → item` (paging through `nextCursor`). */
-  async itemsBySourceId(source: string): Promise<Map<string, { id: string; kind: string; title: string; sensitivity: string }>> {
+  async itemsBySourceId(source: string): Promise<Map<string, { id: string; kind: string; title: string; sourceId: string; sensitivity: string }>> {
     const out = new Map();
     let cursor = '';
     do {

@@ -79,6 +79,7 @@ export const SNOMED = {
   bronchitis: c('10509002', 'Acute bronchitis (disorder)'),
   pharyngitis: c('195662009', 'Acute viral pharyngitis (disorder)'),
   otitis: c('65363002', 'Otitis media (disorder)'),
+  appendicitis: c('74400008', 'Appendicitis (disorder)'),
   asthma: c('195967001', 'Asthma (disorder)'),
   hiv: c('86406008', 'Human immunodeficiency virus infection (disorder)'),
   depression: c('370143000', 'Major depressive disorder (disorder)'),

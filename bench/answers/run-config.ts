@@ -38,6 +38,29 @@ export interface ConfigRun {
 }
 
 const estimate = (s: string) => Math.ceil(s.length / 3);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type VaultItem = { id: string; kind: string; title: string; sourceId: string; sensitivity: string };
+
+/**
+ * The records a `context` event discloses: each item's id, and any item id it cites (a series
+ * table or a summary line may cite the items it came from), once each, in order. Kind and title
+ * come from the person's own vault listing, so a composed line is judged by the records behind it.
+ */
+export function contextItems(event: any, byId: Map<string, VaultItem>): Asked['context'] {
+  const ids: string[] = [];
+  const visit = (v: unknown) => {
+    if (typeof v === 'string' && UUID.test(v)) ids.push(v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  for (const it of event?.items ?? []) visit(it);
+  return [...new Set(ids)].map((id) => {
+    const known = byId.get(id);
+    const own = (event.items as any[]).find((x) => x?.id === id);
+    return { id, ref: known?.sourceId, kind: known?.kind ?? own?.kind ?? 'unknown', title: known?.title ?? own?.title ?? '' };
+  });
+}
 
 /** Secret markers and secret item ids found in a text. */
 function leaksIn(s: string, secretIds: Set<string>): string[] {
@@ -62,7 +85,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
     const retrieval = `${ready.database?.kind ?? 'unknown'} database, retrieval ${ready.database?.retrieval ?? 'unknown'}`;
     const clients = new Map<PatientKey, ApiClient>();
     const refToId = new Map<PatientKey, Map<string, string>>();
-    const idToRef = new Map<string, string>();
+    const idToItem = new Map<string, VaultItem>();
     const secretIds = new Set<string>();
     const setupLeaks: string[] = [];
     let items = 0;
@@ -83,7 +106,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       const map = new Map<string, string>();
       for (const [sourceId, it] of bySource) {
         map.set(sourceId, it.id);
-        idToRef.set(it.id, sourceId);
+        idToItem.set(it.id, it);
       }
       refToId.set(p.key, map);
       for (const r of new FhirScan(p.bundle).secret()) {
@@ -115,7 +138,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       const messages: { role: string; content: string }[] = chat?.body.messages ?? [];
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const leaks = requests.flatMap((x) => leaksIn(JSON.stringify(x.body), secretIds));
-      const context = (r.context?.items ?? []).map((it: any) => ({ id: it.id, ref: idToRef.get(it.id), kind: it.kind, title: it.title }));
+      const context = contextItems(r.context, idToItem);
       for (const it of context) if (secretIds.has(it.id)) leaks.push(`secret item ${it.kind} in context`);
       if (r.context?.conversationId) conversations.set(q.id, r.context.conversationId);
       const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;

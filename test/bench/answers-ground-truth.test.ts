@@ -6,6 +6,7 @@ import { buildQuestions } from '../../bench/answers/questions/index.ts';
 import { mainWord } from '../../bench/answers/questions/types.ts';
 import { day } from '../../bench/answers/rng.ts';
 import { sensitivityOf } from '../../src/connectors/fhir/map/sensitivity.ts';
+import { contextItems } from '../../bench/answers/run-config.ts';
 
 const TODAY = '2026-06-15';
 const patients = generatePatients(13, day(TODAY));
@@ -101,5 +102,23 @@ describe('answers bench: fact matching', () => {
     expect(factFound(absent, 'No allergy records are shared with the assistant.')).toBe(true);
     expect(factFound(absent, '(none: the person has not shared any records relevant to this question)', 'nothing_relevant')).toBe(false);
     expect(absenceStated('Allergy: Latex allergy. No medication records are shared.', 'allergy')).toBe(false);
+  });
+});
+
+describe('answers bench: context items', () => {
+  it('counts the items a series table or summary line cites, each once, judged by the vault listing', () => {
+    const a = '11111111-1111-4111-8111-111111111111';
+    const b = '22222222-2222-4222-8222-222222222222';
+    const stranger = '33333333-3333-4333-8333-333333333333';
+    const byId = new Map([
+      [a, { id: a, kind: 'fhir.Observation', title: 'A1c 7.2 %', sourceId: 'Observation/x', sensitivity: 'normal' }],
+      [b, { id: b, kind: 'fhir.Observation', title: 'A1c 6.9 %', sourceId: 'Observation/y', sensitivity: 'normal' }],
+    ]);
+    const event = { conversationId: stranger, items: [{ id: a, title: 'A1c series', kind: 'series', rows: [{ cites: [a, b] }] }, { id: stranger, title: '?', kind: 'note' }] };
+    expect(contextItems(event, byId)).toEqual([
+      { id: a, ref: 'Observation/x', kind: 'fhir.Observation', title: 'A1c 7.2 %' },
+      { id: b, ref: 'Observation/y', kind: 'fhir.Observation', title: 'A1c 6.9 %' },
+      { id: stranger, ref: undefined, kind: 'note', title: '?' },
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import { lipidPanel, metabolicPanel, vitals } from './common.ts';
  * Type 2 diabetes and hypertension: quarterly visits for about twelve years up to `asOf`, with
  * A1c, glucose and lipids each time, blood pressure at every visit, and the medication changes
  * of a real course (metformin started, its dose raised, lisinopril added, simvastatin stopped for
- * atorvastatin), yearly flu shots, a colonoscopy, and short illnesses that resolved.
+ * atorvastatin), yearly flu shots, a colonoscopy, an appendectomy, and short illnesses that resolved.
  */
 export function chronicPatient(rng: Rng, asOf: number): Json {
   const b = new PatientBuilder(rng, { given: 'Rosalind482', family: 'Keebler762', gender: 'female', birthDate: '1961-03-14', city: 'Springfield' });
@@ -53,6 +53,10 @@ export function chronicPatient(rng: Rng, asOf: number): Json {
   b.medication(sick2, RXNORM.amoxicillin, 'completed', { dosage: 'Take 1 capsule by mouth three times daily for 10 days' });
   const colo = b.visit(addMonths(asOf, -70), SNOMED.problem, 'AMB');
   b.procedure(colo, SNOMED.colonoscopy);
+  // Appendicitis years ago: the emergency room, then surgery the same day.
+  const appendix = b.visit(addMonths(asOf, -118), SNOMED.emergency, 'EMER', { hour: 9, reason: SNOMED.appendicitis });
+  const appendicitis = b.condition(appendix, SNOMED.appendicitis, { resolved: addDays(appendix.day, 20) });
+  b.procedure(appendix, SNOMED.appendectomy, { reason: appendicitis });
   const covid = b.visit(Math.max(day('2021-04-12'), addMonths(asOf, -60)), SNOMED.problem, 'AMB');
   b.immunization(covid, CVX.covid);
   return b.bundle();

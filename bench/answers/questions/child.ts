@@ -22,6 +22,7 @@ export const childQuestions: QuestionSet = (s, today) => {
     { id: 'chickenpox', cls: 'synonym', text: 'did my kid get the chickenpox vaccine', required: series(CVX.varicella.code), also: shots, facts: series(CVX.varicella.code).map(dayFact) },
     { id: 'flu', cls: 'synonym', text: "when was her last flu jab?", required: [flu[0]], also: flu, facts: [dayFact(flu[0])] },
     { id: 'height', cls: 'latest', text: 'how tall is she now?', required: [heights[0]], also: growth, facts: readingFacts(heights[0]) },
+    { id: 'weight', cls: 'latest', text: 'how much does she weigh', required: [s.latest(LOINC.weight.code)], also: growth, facts: readingFacts(s.latest(LOINC.weight.code)) },
     { id: 'weight-trend', cls: 'trend', text: 'Has her weight gone up over the past year?', required: weights, also: growth, facts: weights.flatMap(readingFacts) },
     { id: 'growth', cls: 'trend', text: 'show me her growth: height at every well-child visit', required: heights, also: [...growth, ...wellChild], facts: heights.flatMap(readingFacts) },
     { id: 'ear', cls: 'synonym', text: 'did she ever have an ear infection?', required: otitis, also: s.conditions(), facts: [...otitis.map(dayFact), text('otitis')] },

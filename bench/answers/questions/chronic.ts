@@ -24,6 +24,10 @@ export const chronicQuestions: QuestionSet = (s, today) => {
   const firstMetformin = metformin.at(-1)!;
   const simvastatin = s.medications().filter((m) => m.medicationCodeableConcept.coding[0].code === RXNORM.simvastatin.code);
   const creat = s.observations(LOINC.creatinine.code);
+  const surgeries = s.procedures().filter((p) => p.code.coding[0].code !== SNOMED.medReconciliation.code);
+  const ldl = s.observations(LOINC.ldl.code);
+  const twoYearsAgo = `${Number(today.slice(0, 4)) - 2}${today.slice(4)}`;
+  const bp2y = s.since(LOINC.bpPanel.code, twoYearsAgo);
   const checkups = s.encounters((e) => s.encounterType(e) === SNOMED.checkUp.code);
   return [
     {
@@ -104,5 +108,8 @@ export const chronicQuestions: QuestionSet = (s, today) => {
     { id: 'metformin-start', cls: 'latest', text: 'when did I start metformin', required: [firstMetformin], also: metformin, facts: [{ kind: 'date', value: dayOf(firstMetformin), what: 'first metformin order' }] },
     { id: 'kidneys', cls: 'synonym', text: 'how are my kidneys doing? latest kidney test', required: [creat[0]], also: [...creat, ...s.reportsOf(creat)], facts: readingFacts(creat[0]) },
     { id: 'last-checkup', cls: 'latest', text: 'when was my last checkup', required: [checkups[0]], also: s.encounters(), facts: [dayFact(checkups[0])] },
+    { id: 'surgeries', cls: 'list', text: 'What surgeries or procedures have I had?', required: surgeries, also: s.procedures(), facts: [...surgeries.map(nameFact), ...surgeries.map(dayFact)] },
+    { id: 'ldl', cls: 'latest', text: 'my doctor says my LDL is too high, what was it last time?', required: [ldl[0]], also: [...lipids, ...s.reportsOf(lipids)], facts: readingFacts(ldl[0]) },
+    { id: 'bp-trend', cls: 'trend', text: 'show me my blood pressure readings from the past 2 years', required: bp2y, also: bp, facts: bp2y.flatMap(readingFacts) },
   ];
 };

@@ -49,5 +49,7 @@ export const elderlyQuestions: QuestionSet = (s, today) => {
     },
     { id: 'bp-last-visit', cls: 'latest', text: 'what was my blood pressure at my last appointment', required: [bp[0]], also: bp, facts: readingFacts(bp[0]) },
     { id: 'heart-rate', cls: 'follow-up', follows: 'bp-last-visit', text: 'and my heart rate?', required: [hr[0]], also: hr, facts: readingFacts(hr[0]) },
+    { id: 'allergies', cls: 'list', text: 'what am I allergic to', required: s.of('AllergyIntolerance'), facts: s.of('AllergyIntolerance').map(nameFact) },
+    { id: 'afib', cls: 'status', text: 'is my afib still an active problem?', required: s.conditions().filter((c) => c.code.coding[0].code === SNOMED.afib.code), also: s.conditions(), facts: [text('fibrillation'), text('active')] },
   ];
 };

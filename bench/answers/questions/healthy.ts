@@ -33,6 +33,7 @@ export const healthyQuestions: QuestionSet = (s) => {
       required: s.conditions(),
       facts: [...s.conditions().map(nameFact), text('resolved')],
     },
+    { id: 'vaccines', cls: 'list', text: 'which vaccinations have I had?', required: s.immunizations(), facts: [...s.immunizations().map(nameFact), ...s.immunizations().map(dayFact)] },
     { id: 'tetanus', cls: 'synonym', text: 'when was my last tetanus shot', required: s.immunizations(CVX.td.code), facts: s.immunizations(CVX.td.code).map(dayFact) },
   ];
 };
