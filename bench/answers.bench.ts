@@ -40,7 +40,17 @@ const model = await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '0', TEST_MODELS
 const runs: ConfigRun[] = [];
 let failed = false;
 try {
-  if (which === 'embedded' || which === 'both') runs.push(await runConfig('embedded PGlite, hybrid (test model embeddings)', { model, patients, questions }));
+  // A configuration that cannot even be set up (a failed import, a gateway that does not start)
+  // is reported and the other one still runs.
+  const attempt = async (name: string, databaseUrl?: string) => {
+    try {
+      runs.push(await runConfig(name, { model, patients, questions, databaseUrl }));
+    } catch (e) {
+      failed = true;
+      console.log(`\n--- ${name}: FAILED before any figure: ${(e as Error).message.slice(0, 500)}`);
+    }
+  };
+  if (which === 'embedded' || which === 'both') await attempt('embedded PGlite, hybrid (test model embeddings)');
   if (which === 'postgres' || which === 'both') {
     let pg: Awaited<ReturnType<typeof startPostgres>>;
     try {
@@ -51,7 +61,7 @@ try {
     if (!pg) console.log('PostgreSQL: no ANSWERS_PG_URL and no Debian PostgreSQL binaries; skipped');
     else {
       try {
-        runs.push(await runConfig('PostgreSQL without pgvector (lexical only)', { model, patients, questions, databaseUrl: pg.url }));
+        await attempt('PostgreSQL without pgvector (lexical only)', pg.url);
       } finally {
         await pg.stop();
       }

@@ -35,7 +35,7 @@ export function missLines(r: Scored): string[] {
   const short = (s: string) => (s.length > 90 ? `${s.slice(0, 89)}…` : s);
   const out = [`  ${r.id} [${r.cls}] "${r.text}"${r.error ? ` ERROR ${r.error}` : ''}${r.notice ? ` notice=${r.notice}` : ''}`];
   if (r.missingFacts.length) out.push(`    missing facts (${r.missingFacts.length}): ${r.missingFacts.slice(0, 12).map((f) => `${f.what}=${f.value}`).join('; ')}${r.missingFacts.length > 12 ? '; …' : ''}`);
-  if (r.missingRecords.length) out.push(`    missing records (${r.missingRecords.length}): ${r.missingRecords.slice(0, 8).join(', ')}${r.missingRecords.length > 8 ? ', …' : ''}`);
+  if (r.missingRecords.length) out.push(`    missing records (${r.missingRecords.length}): ${r.missingRecords.slice(0, 8).map(short).join('; ')}${r.missingRecords.length > 8 ? '; …' : ''}`);
   if (r.irrelevant.length) out.push(`    irrelevant in context (${r.irrelevant.length}): ${r.irrelevant.slice(0, 8).map((i) => `${i.kind} "${short(i.title)}"`).join('; ')}${r.irrelevant.length > 8 ? '; …' : ''}`);
   for (const l of r.leaks) out.push(`    LEAK: ${l}`);
   return out;

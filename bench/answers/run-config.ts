@@ -19,6 +19,8 @@ export interface Asked {
   context: { id: string; ref?: string; kind: string; title: string }[];
   /** The system message (the records) and every message, as the model received them. */
   system: string;
+  /** Kind and title of each required record (from the vault listing), to say which ones missed. */
+  requiredTitles: Record<string, string>;
   promptTokens: number;
   leaks: string[];
 }
@@ -142,7 +144,9 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       for (const it of context) if (secretIds.has(it.id)) leaks.push(`secret item ${it.kind} in context`);
       if (r.context?.conversationId) conversations.set(q.id, r.context.conversationId);
       const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;
-      asked.push({ question: q, status: r.status, error, notice: r.context?.notice, context, system, promptTokens: messages.reduce((n, m) => n + estimate(m.content) + 4, 0), leaks: [...new Set(leaks)] });
+      const own = refToId.get(q.patient)!;
+      const requiredTitles = Object.fromEntries(q.required.map((ref) => [ref, ((it) => (it ? `${it.kind} "${it.title}"` : `${ref} (not in the vault)`))(idToItem.get(own.get(ref) ?? ''))]));
+      asked.push({ question: q, status: r.status, error, requiredTitles, notice: r.context?.notice, context, system, promptTokens: messages.reduce((n, m) => n + estimate(m.content) + 4, 0), leaks: [...new Set(leaks)] });
     }
     return { name, retrieval, asked, setupLeaks, phases, setupSeconds: (t1 - t0) / 1000, askSeconds: (performance.now() - t1) / 1000, items };
   } finally {

@@ -46,7 +46,7 @@ export function score(a: Asked): Scored {
     promptTokens: a.promptTokens,
     leaks: a.leaks,
     missingFacts,
-    missingRecords,
+    missingRecords: missingRecords.map((ref) => a.requiredTitles[ref] ?? ref),
     irrelevant: irrelevant.map((c) => ({ kind: c.kind, title: c.title })),
   };
 }

@@ -1,5 +1,6 @@
 import { CVX, LOINC, SNOMED } from '../codes.ts';
 import { text } from '../facts.ts';
+import { dayOf } from '../fhir-scan.ts';
 import { dayFact, nameFact, readingFacts, type QuestionSet } from './types.ts';
 
 /** A parent asking about their daughter's chart (caregivers speak of "her", "my daughter"). */
@@ -8,7 +9,8 @@ export const childQuestions: QuestionSet = (s, today) => {
   const distinct = [...new Map(shots.map((i) => [i.vaccineCode.coding[0].code, i])).values()];
   const heights = s.observations(LOINC.height.code);
   const yearAgo = `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`;
-  const weights = s.since(LOINC.weight.code, yearAgo);
+  // "Gone up over the past year" compares with the reading before the year too.
+  const weights = [...s.since(LOINC.weight.code, yearAgo), ...s.observations(LOINC.weight.code).filter((o) => dayOf(o) < yearAgo).slice(0, 1)];
   const growth = [...s.observations(LOINC.weight.code), ...heights, ...s.observations(LOINC.bmi.code)];
   const wellChild = s.encounters((e) => s.encounterType(e) === SNOMED.wellChild.code);
   const otitis = s.conditions().filter((c) => c.code.coding[0].code === SNOMED.otitis.code);

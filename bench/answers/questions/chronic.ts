@@ -15,7 +15,8 @@ export const chronicQuestions: QuestionSet = (s, today) => {
   const lastBilling = s.billingOf(lastVisit);
   const since2020 = s.since(LOINC.a1c.code, '2020-01-01');
   const threeYearsAgo = `${Number(today.slice(0, 4)) - 3}${today.slice(4)}`;
-  const weights = s.since(LOINC.weight.code, threeYearsAgo);
+  // "Gone up over the last 3 years" compares with the reading just before them too.
+  const weights = [...s.since(LOINC.weight.code, threeYearsAgo), ...s.observations(LOINC.weight.code).filter((o) => dayOf(o) < threeYearsAgo).slice(0, 1)];
   const lipids = [LOINC.cholesterol, LOINC.ldl, LOINC.hdl, LOINC.triglycerides].flatMap((c) => s.observations(c.code));
   const glucose = s.observations(LOINC.glucose.code);
   const flu = s.immunizations(CVX.flu.code);

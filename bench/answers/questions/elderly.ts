@@ -29,8 +29,8 @@ export const elderlyQuestions: QuestionSet = (s, today) => {
   return [
     { id: 'last-inr', cls: 'latest', text: "What's my latest INR?", required: [inr[0]], also: [...inr, ...s.reportsOf(inr)], facts: readingFacts(inr[0]) },
     { id: 'inr-year', cls: 'trend', text: 'How has my INR been over the last year?', required: inrYear, also: [...inr, ...s.reportsOf(inr)], facts: inrYear.flatMap(readingFacts) },
-    { id: 'blood-thinner', cls: 'synonym', text: 'Am I on a blood thinner?', required: warfarin, facts: [text('warfarin')] },
-    { id: 'water-pill', cls: 'synonym', text: "what's the name of the water pill I take", required: furosemide, facts: [text('furosemide')] },
+    { id: 'blood-thinner', cls: 'synonym', text: 'Am I on a blood thinner?', required: warfarin, also: s.medications(), facts: [text('warfarin')] },
+    { id: 'water-pill', cls: 'synonym', text: "what's the name of the water pill I take", required: furosemide, also: s.medications(), facts: [text('furosemide')] },
     { id: 'echo', cls: 'synonym', text: 'Have I had an echo? When?', required: echo, facts: echo.map(dayFact) },
     { id: 'er', cls: 'synonym', text: 'When was I last in the ER and what for?', required: [er[0], ...s.conditions().filter(atEr)], also: [...s.procedures().filter(atEr), ...er], facts: [dayFact(er[0]), text('fracture')] },
     { id: 'hospital', cls: 'latest', text: 'when was I in the hospital, and why?', required: [stays[0], ...pneumonia], facts: [dayFact(stays[0]), text('pneumonia')] },

@@ -28,6 +28,8 @@ export function buildQuestions(patients: GeneratedPatient[], today: string): Que
     if (ids.has(q.id)) throw new Error(`duplicate question id ${q.id}`);
     if (q.follows && !ids.has(q.follows)) throw new Error(`${q.id} follows ${q.follows}, which is not asked before it`);
     ids.add(q.id);
+    if (!q.required.length && q.cls !== 'absence' && q.cls !== 'bad-input') throw new Error(`question ${q.id} requires no record: its ground truth found nothing`);
+    if (!q.facts.length && q.cls !== 'bad-input') throw new Error(`question ${q.id} needs no fact`);
     // A secret marker in a question would make the leak check count the person's own words.
     const marker = SECRET_MARKERS.find((m) => q.text.toLowerCase().includes(m.toLowerCase()));
     if (marker) throw new Error(`question ${q.id} contains a secret marker`);

@@ -63,7 +63,8 @@ export function mainWord(name: string): string {
 /** The name of a condition, medication, allergy, procedure or vaccine as a fact. */
 export function nameFact(r: Json): Fact {
   const name = display(r.code ?? r.medicationCodeableConcept ?? r.vaccineCode);
-  if (r.resourceType === 'Immunization') return text(name.startsWith('Influenza') ? 'influenza' : name.split(/[ ,(]/)[0], name);
+  // Vaccine names are short already: up to the first comma or bracket ("Hep A, ped/adol" → "Hep A").
+  if (r.resourceType === 'Immunization') return text(name.startsWith('Influenza') ? 'influenza' : name.split(/[,(]/)[0].trim(), name);
   return text(mainWord(name), name);
 }
 
