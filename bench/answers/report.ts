@@ -13,6 +13,8 @@ export const TARGETS: { label: string; value: (f: Figures, setupLeaks: number) =
   { label: 'median prompt (tokens)', value: (f) => f.promptMedian, target: '<= 1500', ok: (v) => v <= 1500, fmt: int },
   { label: 'sensitive leaks', value: (f, s) => f.leaks + s, target: '= 0', ok: (v) => v === 0, fmt: int },
   { label: 'errors', value: (f) => f.errors, target: '= 0', ok: (v) => v === 0, fmt: int },
+  { label: 'undisclosed context items', value: (f) => f.undisclosed, target: '= 0', ok: (v) => v === 0, fmt: int },
+  { label: '/v1 context differs', value: (f) => (f.openaiCompared ? f.openaiDiffer : null), target: '= 0', ok: (v) => v === 0, fmt: int },
 ];
 
 export function classTable(rows: [QuestionClass | 'overall', Figures][]): string[] {
@@ -38,7 +40,9 @@ export function missLines(r: Scored): string[] {
   if (r.missingRecords.length) out.push(`    missing records (${r.missingRecords.length}): ${r.missingRecords.slice(0, 8).map(short).join('; ')}${r.missingRecords.length > 8 ? '; …' : ''}`);
   if (r.irrelevant.length) out.push(`    irrelevant in context (${r.irrelevant.length}): ${r.irrelevant.slice(0, 8).map((i) => `${i.kind} "${short(i.title)}"`).join('; ')}${r.irrelevant.length > 8 ? '; …' : ''}`);
   for (const l of r.leaks) out.push(`    LEAK: ${l}`);
+  if (r.undisclosed) out.push(`    ${r.undisclosed} context item(s) missing from the conversation's disclosures`);
+  if (r.openaiSame === false) out.push('    /v1/chat/completions gave another context');
   return out;
 }
 
-export const missed = (r: Scored) => !!r.error || r.leaks.length > 0 || r.missingFacts.length > 0 || r.missingRecords.length > 0 || (r.precision !== null && r.precision < 0.6);
+export const missed = (r: Scored) => !!r.error || r.leaks.length > 0 || r.undisclosed > 0 || r.openaiSame === false || r.missingFacts.length > 0 || r.missingRecords.length > 0 || (r.precision !== null && r.precision < 0.6);

@@ -1,6 +1,6 @@
 import { factFound, type Fact } from './facts.ts';
 import { CLASSES, type QuestionClass } from './questions/types.ts';
-import type { Asked } from './run-config.ts';
+import type { Asked } from './ask.ts';
 
 const BILLING = new Set(['fhir.Claim', 'fhir.ExplanationOfBenefit']);
 
@@ -18,6 +18,8 @@ export interface Scored {
   contextItems: number;
   promptTokens: number;
   leaks: string[];
+  undisclosed: number;
+  openaiSame: boolean | null;
   missingFacts: Fact[];
   missingRecords: string[];
   irrelevant: { kind: string; title: string }[];
@@ -45,6 +47,8 @@ export function score(a: Asked): Scored {
     contextItems: q.aboutCost ? 0 : a.context.length,
     promptTokens: a.promptTokens,
     leaks: a.leaks,
+    undisclosed: a.undisclosed,
+    openaiSame: a.openaiSame,
     missingFacts,
     missingRecords: missingRecords.map((ref) => a.requiredTitles[ref] ?? ref),
     irrelevant: irrelevant.map((c) => ({ kind: c.kind, title: c.title })),
@@ -61,6 +65,11 @@ export interface Figures {
   promptP90: number | null;
   leaks: number;
   errors: number;
+  /** Context items missing from the conversation's disclosures. */
+  undisclosed: number;
+  /** Questions whose /v1/chat/completions context differed from /api/chat's, of those compared. */
+  openaiDiffer: number;
+  openaiCompared: number;
 }
 
 const mean = (xs: (number | null)[]) => {
@@ -84,6 +93,9 @@ export function figures(rows: Scored[]): Figures {
     promptP90: percentile(tokens, 90),
     leaks: rows.reduce((n, r) => n + r.leaks.length, 0),
     errors: rows.filter((r) => r.error).length,
+    undisclosed: rows.reduce((n, r) => n + r.undisclosed, 0),
+    openaiDiffer: rows.filter((r) => r.openaiSame === false).length,
+    openaiCompared: rows.filter((r) => r.openaiSame !== null).length,
   };
 }
 

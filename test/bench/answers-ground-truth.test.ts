@@ -6,7 +6,7 @@ import { buildQuestions } from '../../bench/answers/questions/index.ts';
 import { mainWord } from '../../bench/answers/questions/types.ts';
 import { day } from '../../bench/answers/rng.ts';
 import { sensitivityOf } from '../../src/connectors/fhir/map/sensitivity.ts';
-import { contextItems } from '../../bench/answers/run-config.ts';
+import { contextItems } from '../../bench/answers/ask.ts';
 
 const TODAY = '2026-06-15';
 const patients = generatePatients(13, day(TODAY));
