@@ -2,6 +2,7 @@ import type { TestModelServer } from '../../test/helpers/test-model.ts';
 import type { ApiClient } from './client.ts';
 import type { PatientKey } from './generate.ts';
 import { SECRET_MARKERS } from './patients/sensitive.ts';
+import { WITHHELD_MARKERS } from './patients/healthy.ts';
 import type { Question } from './questions/types.ts';
 
 export type VaultItem = { id: string; kind: string; title: string; sourceId: string; sensitivity: string };
@@ -12,6 +13,7 @@ export interface Vaults {
   /** Per patient: FHIR `<Type>/<id>` → vault item id. */
   refToId: Map<PatientKey, Map<string, string>>;
   idToItem: Map<string, VaultItem>;
+  /** Ids of the items no prompt may show: secret-labelled and withheld ones. */
   secretIds: Set<string>;
 }
 
@@ -38,11 +40,11 @@ export interface Asked {
 const estimate = (s: string) => Math.ceil(s.length / 3);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Secret markers and secret item ids found in a text. */
+/** Markers of secret or withheld records, and their item ids, found in a text. */
 export function leaksIn(s: string, secretIds: Set<string>): string[] {
   const low = s.toLowerCase();
-  const out = SECRET_MARKERS.filter((m) => low.includes(m.toLowerCase())).map((m) => `marker "${m.slice(0, 40)}"`);
-  for (const id of secretIds) if (s.includes(id)) out.push(`secret item id ${id}`);
+  const out = [...SECRET_MARKERS, ...WITHHELD_MARKERS].filter((m) => low.includes(m.toLowerCase())).map((m) => `marker "${m.slice(0, 40)}"`);
+  for (const id of secretIds) if (s.includes(id)) out.push(`secret or withheld item id ${id}`);
   return out;
 }
 
@@ -87,7 +89,7 @@ export async function askAll(v: Vaults, model: TestModelServer, questions: Quest
     const messages: { role: string; content: string }[] = requests.filter((x) => x.kind === 'chat').at(-1)?.body.messages ?? [];
     const leaks = requests.flatMap((x) => leaksIn(JSON.stringify(x.body), v.secretIds));
     const context = contextItems(r.context, v.idToItem);
-    for (const it of context) if (v.secretIds.has(it.id)) leaks.push(`secret item ${it.kind} in context`);
+    for (const it of context) if (v.secretIds.has(it.id)) leaks.push(`secret or withheld item ${it.kind} in context`);
     const conversationId: string | undefined = r.context?.conversationId;
     if (conversationId) conversations.set(q.id, conversationId);
     const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;

@@ -87,6 +87,8 @@ export const SNOMED = {
   echo: c('40701008', 'Echocardiography (procedure)'),
   colonoscopy: c('73761001', 'Colonoscopy (procedure)'),
   appendectomy: c('80146002', 'Appendectomy (procedure)'),
+  vasectomy: c('22523008', 'Vasectomy (procedure)'),
+  urology: c('11429006', 'Consultation (procedure)'),
   ecg: c('29303009', 'Electrocardiographic procedure (procedure)'),
   chestXray: c('399208008', 'Plain chest X-ray (procedure)'),
   medReconciliation: c('430193006', 'Medication reconciliation (procedure)'),

@@ -23,8 +23,15 @@ const labels = (r: Json): string[] => (r.meta?.security ?? []).map((s: any) => s
 export class FhirScan {
   readonly all: Json[];
 
-  constructor(bundle: Json) {
+  /** `unshared`: references the person withholds item by item (out of every answer, like secrets). */
+  constructor(bundle: Json, private readonly unshared: readonly Ref[] = []) {
     this.all = (bundle.entry as Json[]).map((e) => e.resource);
+  }
+
+  /** Everything no prompt may show: secret-labelled records and the ones the person withholds. */
+  hidden(): Json[] {
+    const withheld = new Set(this.unshared);
+    return [...this.secret(), ...this.all.filter((r) => withheld.has(refOf(r)))];
   }
 
   /** Resources carrying a sensitive `meta.security` label (they import as `secret`). */
@@ -32,10 +39,18 @@ export class FhirScan {
     return this.all.filter((r) => labels(r).some((l) => ['HIV', 'PSY', 'V'].includes(l)));
   }
 
-  /** Resources of a type that are not secret (what a "share everything" rule may show). */
+  /** Resources of a type that are not hidden (what a "share everything" rule may show). */
   of(type: string): Json[] {
-    const secret = new Set(this.secret());
-    return this.all.filter((r) => r.resourceType === type && !secret.has(r)).sort(newestFirst);
+    const hidden = new Set(this.hidden());
+    return this.all.filter((r) => r.resourceType === type && !hidden.has(r)).sort(newestFirst);
+  }
+
+  /** A visit and everything recorded at it or billing it (to withhold a whole visit). */
+  visitRecords(encounterId: string): Json[] {
+    const at = (r: Json) => r.encounter?.reference === `urn:uuid:${encounterId}` || r.context?.encounter?.some((x: any) => x.reference === `urn:uuid:${encounterId}`);
+    const claims = this.all.filter((r) => r.resourceType === 'Claim' && r.item?.some((i: any) => i.encounter?.some((x: any) => x.reference === `urn:uuid:${encounterId}`)));
+    const claimRefs = new Set(claims.map((c) => `urn:uuid:${c.id}`));
+    return this.all.filter((r) => (r.resourceType === 'Encounter' && r.id === encounterId) || at(r) || claims.includes(r) || claimRefs.has(r.claim?.reference));
   }
 
   patient(): Json {

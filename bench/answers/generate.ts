@@ -11,9 +11,14 @@ export type PatientKey = 'chronic' | 'child' | 'healthy' | 'elderly' | 'sensitiv
 export interface GeneratedPatient {
   key: PatientKey;
   bundle: Json;
+  /** References the person withholds item by item (`shareWithAi: false`) before sharing the source. */
+  unshared: string[];
 }
 
-const MAKERS: Record<PatientKey, (rng: Rng, asOf: number) => Json> = {
+/** A maker returns the Bundle, or the Bundle and the records the person withholds. */
+type Maker = (rng: Rng, asOf: number) => Json | { bundle: Json; unshared: string[] };
+
+const MAKERS: Record<PatientKey, Maker> = {
   chronic: chronicPatient,
   child: childPatient,
   healthy: healthyPatient,
@@ -27,5 +32,8 @@ const MAKERS: Record<PatientKey, (rng: Rng, asOf: number) => Json> = {
  * Each patient has its own stream, so adding one never changes the others.
  */
 export function generatePatients(seed: number, asOf: number): GeneratedPatient[] {
-  return (Object.keys(MAKERS) as PatientKey[]).map((key, i) => ({ key, bundle: MAKERS[key](new Rng(seed * 1000 + i + 1), asOf) }));
+  return (Object.keys(MAKERS) as PatientKey[]).map((key, i) => {
+    const made = MAKERS[key](new Rng(seed * 1000 + i + 1), asOf);
+    return 'unshared' in made ? { key, bundle: made.bundle as Json, unshared: made.unshared as string[] } : { key, bundle: made, unshared: [] };
+  });
 }

@@ -46,6 +46,11 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       const api = new ApiClient(gw.url);
       await api.signup(`${p.key}-${randomBytes(3).toString('hex')}@answers.example`, `answers bench ${randomBytes(9).toString('base64')}`);
       await api.importBundle(p.bundle);
+      // Withheld before the source is shared, so no embedding of them is ever computed.
+      if (p.unshared.length) {
+        const bySource = await api.itemsBySourceId(SOURCE);
+        for (const ref of p.unshared) await api.json('PUT', `/api/vault/items/${bySource.get(ref)!.id}/permissions`, { shareWithAi: false });
+      }
       await api.json('POST', '/api/vault/rules', { source: SOURCE, shareWithAi: true });
       const { token } = await api.json('POST', '/api/tokens', { name: 'answers bench' });
       v.clients.set(p.key, { api, openai: new ApiClient(gw.url, token) });
@@ -62,6 +67,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
         v.idToItem.set(it.id, it);
       }
       v.refToId.set(p.key, map);
+      for (const ref of p.unshared) v.secretIds.add(map.get(ref)!);
       for (const r of new FhirScan(p.bundle).secret()) {
         const it = bySource.get(refOf(r));
         if (!it) setupLeaks.push(`${refOf(r)} was not imported`);

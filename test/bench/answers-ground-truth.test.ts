@@ -71,8 +71,11 @@ describe('answers bench: ground truth comes from the FHIR data', () => {
     expect(q('chronic:a1c-before').follows).toBe('chronic:last-a1c');
   });
 
-  it('no question requires or counts as relevant a secret record', () => {
-    const secret = new Set(new FhirScan(bundle('sensitive')).secret().map((r) => `${r.resourceType}/${r.id}`));
+  it('no question requires or counts as relevant a secret or withheld record', () => {
+    const healthy = patients.find((p) => p.key === 'healthy')!;
+    expect(healthy.unshared.map((r) => r.split('/')[0]).sort()).toEqual(['Claim', 'Encounter', 'ExplanationOfBenefit', 'Procedure']);
+    expect(q('healthy:surgeries').facts).toEqual([expect.objectContaining({ kind: 'absence', value: 'procedure' })]);
+    const secret = new Set([...new FhirScan(bundle('sensitive')).secret().map((r) => `${r.resourceType}/${r.id}`), ...healthy.unshared]);
     for (const x of questions) for (const ref of x.relevant) expect(secret.has(ref)).toBe(false);
   });
 });
