@@ -29,6 +29,10 @@ export const chronicQuestions: QuestionSet = (s, today) => {
   const ldl = s.observations(LOINC.ldl.code);
   const twoYearsAgo = `${Number(today.slice(0, 4)) - 2}${today.slice(4)}`;
   const bp2y = s.since(LOINC.bpPanel.code, twoYearsAgo);
+  const amox = s.medications('completed')[0];
+  const amoxYear = dayOf(amox).slice(0, 4);
+  const inYear = s.medications().filter((m) => dayOf(m).startsWith(amoxYear));
+  const labsThen = s.of('Observation').filter((o) => o.encounter?.reference === `urn:uuid:${lastVisit.id}` && o.category[0].coding[0].code === 'laboratory');
   const checkups = s.encounters((e) => s.encounterType(e) === SNOMED.checkUp.code);
   return [
     {
@@ -109,6 +113,8 @@ export const chronicQuestions: QuestionSet = (s, today) => {
     { id: 'metformin-start', cls: 'latest', text: 'when did I start metformin', required: [firstMetformin], also: metformin, facts: [{ kind: 'date', value: dayOf(firstMetformin), what: 'first metformin order' }] },
     { id: 'kidneys', cls: 'synonym', text: 'how are my kidneys doing? latest kidney test', required: [creat[0]], also: [...creat, ...s.reportsOf(creat)], facts: readingFacts(creat[0]) },
     { id: 'last-checkup', cls: 'latest', text: 'when was my last checkup', required: [checkups[0]], also: s.encounters(), facts: [dayFact(checkups[0])] },
+    { id: 'prescribed-in-year', cls: 'list', text: `what was I prescribed in ${amoxYear}?`, required: inYear, also: s.medications(), facts: inYear.map(nameFact) },
+    { id: 'last-visit-labs', cls: 'latest', text: 'what were my lab results from my last visit?', required: labsThen, also: [...s.reportsOf(labsThen), lastVisit], facts: labsThen.flatMap(readingFacts) },
     { id: 'surgeries', cls: 'list', text: 'What surgeries or procedures have I had?', required: surgeries, also: s.procedures(), facts: [...surgeries.map(nameFact), ...surgeries.map(dayFact)] },
     { id: 'ldl', cls: 'latest', text: 'my doctor says my LDL is too high, what was it last time?', required: [ldl[0]], also: [...lipids, ...s.reportsOf(lipids)], facts: readingFacts(ldl[0]) },
     { id: 'bp-trend', cls: 'trend', text: 'show me my blood pressure readings from the past 2 years', required: bp2y, also: bp, facts: bp2y.flatMap(readingFacts) },

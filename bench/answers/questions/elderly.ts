@@ -49,6 +49,8 @@ export const elderlyQuestions: QuestionSet = (s, today) => {
     },
     { id: 'bp-last-visit', cls: 'latest', text: 'what was my blood pressure at my last appointment', required: [bp[0]], also: bp, facts: readingFacts(bp[0]) },
     { id: 'heart-rate', cls: 'follow-up', follows: 'bp-last-visit', text: 'and my heart rate?', required: [hr[0]], also: hr, facts: readingFacts(hr[0]) },
+    { id: 'dad-inr-range', cls: 'latest', text: "is my dad's INR in range?", required: [inr[0]], also: [...inr, ...s.reportsOf(inr)], facts: [...readingFacts(inr[0]), num(2, 'range low'), num(3, 'range high')] },
+    { id: 'er-count', cls: 'list', text: 'how many times have I been to the emergency room?', required: er, also: s.encounters(), facts: er.map(dayFact) },
     { id: 'allergies', cls: 'list', text: 'what am I allergic to', required: s.of('AllergyIntolerance'), facts: s.of('AllergyIntolerance').map(nameFact) },
     { id: 'afib', cls: 'status', text: 'is my afib still an active problem?', required: s.conditions().filter((c) => c.code.coding[0].code === SNOMED.afib.code), also: s.conditions(), facts: [text('fibrillation'), text('active')] },
   ];

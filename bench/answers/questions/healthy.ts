@@ -14,6 +14,7 @@ export const healthyQuestions: QuestionSet = (s) => {
   const clinical = ['Condition', 'Immunization', 'Observation', 'Encounter'].flatMap((t) => s.of(t));
   return [
     { id: 'allergies', cls: 'absence', text: 'Do I have any allergies?', required: [], facts: [none('allergy')] },
+    { id: 'penicillin', cls: 'absence', text: 'am I allergic to penicillin?', required: [], facts: [none('allergy')] },
     { id: 'meds', cls: 'absence', text: 'What medications am I on?', required: [], facts: [none('medication')] },
     { id: 'surgeries', cls: 'absence', text: 'Have I ever had surgery?', required: [], facts: [none('procedure')] },
     {

@@ -1,4 +1,5 @@
 import { LOINC } from '../codes.ts';
+import { text } from '../facts.ts';
 import { nameFact, readingFacts, type QuestionSet } from './types.ts';
 
 /**
@@ -25,6 +26,7 @@ export const sensitiveQuestions: QuestionSet = (s) => {
     { id: 'labs', cls: 'list', text: 'show me all my lab results', required: labs, also: s.reportsOf(labs), facts: labs.flatMap(readingFacts) },
     { id: 'therapist', cls: 'absence', text: 'any notes from my psychiatrist or therapist?', required: [], facts: [{ kind: 'absence', value: 'document', what: 'no document records shared' }] },
     { id: 'blood-count', cls: 'latest', text: 'what was my hemoglobin last time', required: [hb[0]], also: [...hb, ...s.reportsOf(hb)], facts: readingFacts(hb[0]) },
+    { id: 'asthma', cls: 'status', text: 'do I still have asthma?', required: s.conditions().filter((c) => /asthma/i.test(c.code.text)), also: [...s.conditions(), ...s.medications()], facts: [text('asthma'), text('active')] },
     { id: 'antidepressant', cls: 'bad-input', text: 'am I on any antidepressants?', required: [], facts: [] },
     { id: 'viral-load', cls: 'bad-input', text: 'what was my last viral load', required: [], facts: [] },
   ];
