@@ -1,17 +1,9 @@
+import { billingOf } from './billing.ts';
 import { SNOMED, SYS, type Code } from './codes.ts';
+import { SECURITY, concept, ref, type Json, type Security } from './fhir-json.ts';
 import { addDays, localTime, type Rng } from './rng.ts';
 
-export type Json = Record<string, any>;
-export type Security = 'HIV' | 'PSY' | 'V';
-
-const SECURITY: Record<Security, Json> = {
-  HIV: { system: SYS.actCode, code: 'HIV', display: 'HIV/AIDS information sensitivity' },
-  PSY: { system: SYS.actCode, code: 'PSY', display: 'psychiatry disorder information sensitivity' },
-  V: { system: SYS.confidentiality, code: 'V', display: 'very restricted' },
-};
-
-const concept = (system: string, c: Code) => ({ coding: [{ system, code: c.code, display: c.display }], text: c.display });
-const ref = (id: string, display?: string) => ({ reference: `urn:uuid:${id}`, ...(display ? { display } : {}) });
+export type { Json, Security };
 
 /** One visit: its resources are written as they happen, its Claim and EOB when the bundle is built. */
 export interface Visit {
@@ -258,50 +250,7 @@ export class PatientBuilder {
 
   /** The transaction Bundle, each encounter followed by its Claim and ExplanationOfBenefit. */
   bundle(): Json {
-    const billing: Json[] = [];
-    for (const v of this.visits) {
-      const total = Math.round(v.lines.reduce((n, l) => n + l.price, 0) * 100) / 100;
-      const claimId = this.rng.uuid();
-      const items = v.lines.map((l, i) => ({ sequence: i + 1, productOrService: concept(l.system, l.code), ...(i === 0 ? { encounter: [ref(v.id)] } : {}) }));
-      const claim: Json = {
-        resourceType: 'Claim',
-        id: claimId,
-        status: 'active',
-        type: { coding: [{ system: SYS.claimType, code: v.class === 'AMB' ? 'professional' : 'institutional' }] },
-        use: 'claim',
-        patient: this.subject,
-        billablePeriod: { start: v.start, end: v.end },
-        created: v.end,
-        provider: ref(this.org.id, this.org.name),
-        priority: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/processpriority', code: 'normal' }] },
-        insurance: [{ sequence: 1, focal: true, coverage: { display: 'Blue Cross Blue Shield' } }],
-        diagnosis: v.diagnoses.map((d, i) => ({ sequence: i + 1, diagnosisReference: ref(d) })),
-        item: items,
-        total: { value: total, currency: 'USD' },
-      };
-      if (v.security?.length) claim.meta = { security: v.security.map((s) => SECURITY[s]) };
-      const paid = Math.round(total * 0.8 * 100) / 100;
-      const eob: Json = {
-        resourceType: 'ExplanationOfBenefit',
-        id: this.rng.uuid(),
-        status: 'active',
-        type: claim.type,
-        use: 'claim',
-        patient: this.subject,
-        billablePeriod: { start: v.start, end: v.end },
-        created: v.end,
-        insurer: { display: 'Blue Cross Blue Shield' },
-        provider: ref(this.practitioner.id, this.practitioner.name),
-        claim: ref(claimId),
-        outcome: 'complete',
-        insurance: [{ focal: true, coverage: { display: 'Blue Cross Blue Shield' } }],
-        item: items.map((it) => ({ ...it, servicedPeriod: { start: v.start, end: v.end } })),
-        total: [{ category: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adjudication', code: 'submitted', display: 'Submitted Amount' }] }, amount: { value: total, currency: 'USD' } }],
-        payment: { amount: { value: paid, currency: 'USD' } },
-      };
-      if (v.security?.length) eob.meta = { security: v.security.map((s) => SECURITY[s]) };
-      billing.push(claim, eob);
-    }
+    const billing = this.visits.flatMap((v) => billingOf(v, this.rng, { patientId: this.patientId, org: this.org, practitioner: this.practitioner }));
     const entries = [...this.entries, ...billing.map((r) => ({ fullUrl: `urn:uuid:${r.id}`, resource: r, request: { method: 'POST', url: r.resourceType } }))];
     return { resourceType: 'Bundle', type: 'transaction', entry: entries };
   }

@@ -42,7 +42,8 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
     // The sensitive patient is always imported: its records must leak into no one's prompt.
     const wanted = new Set(opts.questions.map((q) => q.patient));
     const patients = opts.patients.filter((x) => wanted.has(x.key) || x.key === 'sensitive');
-    for (const p of patients) {
+    // Accounts side by side: the gateway's job runner takes the imports as they come.
+    await Promise.all(patients.map(async (p) => {
       const api = new ApiClient(gw.url);
       await api.signup(`${p.key}-${randomBytes(3).toString('hex')}@answers.example`, `answers bench ${randomBytes(9).toString('base64')}`);
       await api.importBundle(p.bundle);
@@ -54,7 +55,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
       await api.json('POST', '/api/vault/rules', { source: SOURCE, shareWithAi: true });
       const { token } = await api.json('POST', '/api/tokens', { name: 'answers bench' });
       v.clients.set(p.key, { api, openai: new ApiClient(gw.url, token) });
-    }
+    }));
     const tImported = performance.now();
     for (const p of patients) {
       const { api } = v.clients.get(p.key)!;
