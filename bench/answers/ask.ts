@@ -25,7 +25,7 @@ export interface Asked {
   notice?: string;
   /** Context items with the FHIR reference they came from (undefined: not one of the patient's). */
   context: { id: string; ref?: string; kind: string; title: string }[];
-  /** The system message (the records) as the model received it. */
+  /** The records as the model received them: system messages and the last (asking) message. */
   system: string;
   /** Kind and title of each required record (from the vault listing), to say which ones missed. */
   requiredTitles: Record<string, string>;
@@ -118,7 +118,9 @@ export async function askAll(v: Vaults, model: TestModelServer, questions: Quest
       error,
       notice: r.context?.notice,
       context,
-      system: messages.find((m) => m.role === 'system')?.content ?? '',
+      // The records: system messages and whatever the asking turn adds to the question itself
+      // (earlier turns echo older answers; the person's own words are no evidence).
+      system: [...messages.filter((m) => m.role === 'system').map((m) => m.content), ...messages.slice(-1).filter((m) => m.role !== 'system').map((m) => m.content.replace(q.text.trim(), ''))].join('\n'),
       requiredTitles: Object.fromEntries(q.required.map((ref) => [ref, titleOf(ref)])),
       promptTokens: messages.reduce((n, m) => n + estimate(m.content) + 4, 0),
       leaks: [...new Set(leaks)],

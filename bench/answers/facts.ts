@@ -39,7 +39,8 @@ export function absenceStated(prompt: string, kind: string): boolean {
   const words = KIND_WORDS[kind] ?? new RegExp(kind, 'i');
   return prompt
     .split(/(?<=[.!?\n])\s*/)
-    .some((sentence) => /\bno\b|\bnone\b|\bnot any\b/i.test(sentence) && words.test(sentence) && /shared|available|on file/i.test(sentence));
+    // A rule ("if no records of a kind are shared, say so") is not a statement about this person.
+    .some((sentence) => /\bno\b|\bnone\b|\bnot any\b/i.test(sentence) && words.test(sentence) && /shared|available|on file/i.test(sentence) && !/\bif\b|\bwhen\b|\bunless\b/i.test(sentence));
 }
 
 export function factFound(f: Fact, prompt: string, notice?: string): boolean {

@@ -105,6 +105,7 @@ describe('answers bench: fact matching', () => {
     expect(factFound(absent, 'No allergy records are shared with the assistant.')).toBe(true);
     expect(factFound(absent, '(none: the person has not shared any records relevant to this question)', 'nothing_relevant')).toBe(false);
     expect(absenceStated('Allergy: Latex allergy. No medication records are shared.', 'allergy')).toBe(false);
+    expect(absenceStated('If no allergy records are shared, say none are on file.', 'allergy')).toBe(false);
   });
 });
 
