@@ -68,6 +68,24 @@ export function contextItems(event: any, byId: Map<string, VaultItem>): Asked['c
   });
 }
 
+/** Context items that no chat disclosure of the conversation lists (all of them if it cannot be read). */
+async function undisclosedItems(api: ApiClient, conversationId: string, context: Asked['context']): Promise<number> {
+  const r = await api.json('GET', `/api/audit/disclosures?conversationId=${conversationId}`).catch(() => null);
+  if (!r) return context.length;
+  const listed = new Set((r.disclosures as any[]).filter((d) => d.purpose === 'chat').flatMap((d) => d.itemIds));
+  return context.filter((c) => !listed.has(c.id)).length;
+}
+
+/** The same question through /v1/chat/completions: its context (null if it failed) and any leak on that path. */
+async function viaOpenAi(openai: ApiClient, model: TestModelServer, v: Vaults, question: string): Promise<{ context: Asked['context'] | null; leaks: string[] }> {
+  await model.clearRequests();
+  const o = await openai.json('POST', '/v1/chat/completions', { model: 'test-chat', stream: false, messages: [{ role: 'user', content: question }] }).catch(() => null);
+  const leaks = (await model.requests()).flatMap((req) => leaksIn(JSON.stringify(req.body), v.secretIds).map((l) => `/v1/chat/completions: ${l}`));
+  const context = o ? contextItems({ items: o.context_vault?.context ?? [] }, v.idToItem) : null;
+  for (const it of context ?? []) if (v.secretIds.has(it.id)) leaks.push(`/v1/chat/completions: secret or withheld item ${it.kind} in context`);
+  return { context, leaks };
+}
+
 /**
  * Asks every question through POST /api/chat (a follow-up in the conversation of the question
  * it continues), reads the prompt the test model received, checks the conversation's
@@ -93,19 +111,12 @@ export async function askAll(v: Vaults, model: TestModelServer, questions: Quest
     const conversationId: string | undefined = r.context?.conversationId;
     if (conversationId) conversations.set(q.id, conversationId);
     const error = r.status !== 200 ? `HTTP ${r.status} ${r.body?.error?.code ?? ''}`.trim() : r.errorEvent ? `SSE error ${r.errorEvent.code}` : !r.context ? 'no context event' : undefined;
-    let undisclosed = 0;
-    if (conversationId && context.length) {
-      const { disclosures } = await api.json('GET', `/api/audit/disclosures?conversationId=${conversationId}`);
-      const listed = new Set((disclosures as any[]).filter((d) => d.purpose === 'chat').flatMap((d) => d.itemIds));
-      undisclosed = context.filter((c) => !listed.has(c.id)).length;
-    }
+    const undisclosed = conversationId && context.length ? await undisclosedItems(api, conversationId, context) : 0;
     let openaiSame: boolean | null = null;
     if (!q.follows && q.cls !== 'bad-input' && !error) {
-      await model.clearRequests();
-      const o = await openai.json('POST', '/v1/chat/completions', { model: 'test-chat', stream: false, messages: [{ role: 'user', content: q.text }] }).catch(() => null);
-      const ids = (x: Asked['context']) => x.map((c) => c.id).join(',');
-      openaiSame = !!o && ids(contextItems(o.context_vault?.context ? { items: o.context_vault.context } : undefined, v.idToItem)) === ids(context);
-      for (const req of await model.requests()) leaks.push(...leaksIn(JSON.stringify(req.body), v.secretIds).map((l) => `/v1/chat/completions: ${l}`));
+      const o = await viaOpenAi(openai, model, v, q.text);
+      openaiSame = o.context !== null && o.context.map((c) => c.id).join(',') === context.map((c) => c.id).join(',');
+      leaks.push(...o.leaks);
     }
     const own = v.refToId.get(q.patient)!;
     const titleOf = (ref: string) => {
