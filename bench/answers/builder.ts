@@ -54,7 +54,8 @@ export class PatientBuilder {
     });
   }
 
-  private add(resource: Json, security?: Security[]): string {
+  /** Adds a resource as an entry of the Bundle (with these security labels); returns its id. */
+  add(resource: Json, security?: Security[]): string {
     if (security?.length) resource.meta = { security: security.map((s) => SECURITY[s]) };
     this.entries.push({ fullUrl: `urn:uuid:${resource.id}`, resource, request: { method: 'POST', url: resource.resourceType } });
     return resource.id;

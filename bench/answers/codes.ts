@@ -93,6 +93,12 @@ export const SNOMED = {
   chestXray: c('399208008', 'Plain chest X-ray (procedure)'),
   medReconciliation: c('430193006', 'Medication reconciliation (procedure)'),
   wristSplint: c('30549001', 'Application of splint (procedure)'),
+  // care plans, their activities and care teams
+  diabetesPlan: c('698360004', 'Diabetes self management plan'),
+  diabeticDiet: c('160670007', 'Diabetic diet'),
+  exercise: c('229065009', 'Exercise therapy'),
+  heartFailurePlan: c('735984001', 'Heart failure self management plan'),
+  lowSaltDiet: c('1151000175103', 'Low sodium diet'),
   // allergies
   penicillinAllergy: c('91936005', 'Allergy to penicillin (finding)'),
   peanutAllergy: c('91935009', 'Allergy to peanuts (finding)'),

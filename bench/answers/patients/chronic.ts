@@ -1,6 +1,7 @@
 import { PatientBuilder, type Json } from '../builder.ts';
 import { CVX, LOINC, RXNORM, SNOMED } from '../codes.ts';
 import { addDays, addMonths, day, type Rng } from '../rng.ts';
+import { carePlan } from '../care-plan.ts';
 import { lipidPanel, metabolicPanel, vitals } from './common.ts';
 
 /**
@@ -32,6 +33,7 @@ export function chronicPatient(rng: Rng, asOf: number): Json {
     if (n === 4) diabetes = b.condition(v, SNOMED.diabetes2);
     if (n === 4) b.medication(v, RXNORM.metformin500, 'stopped', { reason: diabetes, dosage: 'Take 1 tablet by mouth once daily with dinner' });
     if (n === 4) b.condition(v, SNOMED.obesity);
+    if (n === 4) carePlan(b, rng, v, SNOMED.diabetesPlan, [SNOMED.diabeticDiet, SNOMED.exercise], diabetes, 'Hemoglobin A1c total in Blood < 7.0');
     if (n === 8) b.condition(v, SNOMED.hyperlipidemia);
     if (n === 8) b.medication(v, RXNORM.simvastatin, 'stopped', { dosage: 'Take 1 tablet by mouth at bedtime' });
     if (n === 12) b.medication(v, RXNORM.metformin1000, 'active', { reason: diabetes, dosage: 'Take 1 tablet by mouth twice daily with meals' });

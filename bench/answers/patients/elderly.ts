@@ -1,6 +1,7 @@
 import { PatientBuilder, type Json } from '../builder.ts';
 import { CVX, LOINC, RXNORM, SNOMED } from '../codes.ts';
 import { addDays, addMonths, type Rng } from '../rng.ts';
+import { carePlan } from '../care-plan.ts';
 import { metabolicPanel, vitals } from './common.ts';
 
 /**
@@ -40,7 +41,8 @@ export function elderlyPatient(rng: Rng, asOf: number): Json {
       b.immunization(v, CVX.flu);
     }
     if (m === 48) {
-      b.condition(v, SNOMED.heartFailure);
+      const hf = b.condition(v, SNOMED.heartFailure);
+      carePlan(b, rng, v, SNOMED.heartFailurePlan, [SNOMED.lowSaltDiet, SNOMED.exercise], hf, 'Weigh yourself every morning; call if up more than 2 kg in 3 days');
       b.medication(v, RXNORM.furosemide, 'active', { dosage: 'Take 1 tablet by mouth every morning' });
       b.procedure(v, SNOMED.echo);
     }

@@ -8,7 +8,7 @@ export const chronicQuestions: QuestionSet = (s, today) => {
   const activeConditions = s.conditions('active');
   const activeMeds = s.medications('active');
   const allergies = s.of('AllergyIntolerance');
-  const clinical = ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Observation', 'Procedure', 'Encounter', 'DiagnosticReport'].flatMap((t) => s.of(t));
+  const clinical = ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Observation', 'Procedure', 'Encounter', 'DiagnosticReport', 'CarePlan', 'Goal'].flatMap((t) => s.of(t));
   const a1c = s.observations(LOINC.a1c.code);
   const bp = s.observations(LOINC.bpPanel.code);
   const lastVisit = s.encounters()[0];
@@ -115,6 +115,7 @@ export const chronicQuestions: QuestionSet = (s, today) => {
     { id: 'last-checkup', cls: 'latest', text: 'when was my last checkup', required: [checkups[0]], also: s.encounters(), facts: [dayFact(checkups[0])] },
     { id: 'prescribed-in-year', cls: 'list', text: `what was I prescribed in ${amoxYear}?`, required: inYear, also: s.medications(), facts: inYear.map(nameFact) },
     { id: 'last-visit-labs', cls: 'latest', text: 'what were my lab results from my last visit?', required: labsThen, also: [...s.reportsOf(labsThen), lastVisit], facts: labsThen.flatMap(readingFacts) },
+    { id: 'care-plan', cls: 'list', text: "what's my care plan for the diabetes?", required: [...s.of('CarePlan'), ...s.of('Goal')], also: [...s.of('CareTeam'), ...activeConditions], facts: [text('diet'), text('exercise'), num(7, 'A1c goal')] },
     { id: 'surgeries', cls: 'list', text: 'What surgeries or procedures have I had?', required: surgeries, also: s.procedures(), facts: [...surgeries.map(nameFact), ...surgeries.map(dayFact)] },
     { id: 'ldl', cls: 'latest', text: 'my doctor says my LDL is too high, what was it last time?', required: [ldl[0]], also: [...lipids, ...s.reportsOf(lipids)], facts: readingFacts(ldl[0]) },
     { id: 'bp-trend', cls: 'trend', text: 'show me my blood pressure readings from the past 2 years', required: bp2y, also: bp, facts: bp2y.flatMap(readingFacts) },

@@ -25,7 +25,7 @@ export const elderlyQuestions: QuestionSet = (s, today) => {
   const bp = s.observations(LOINC.bpPanel.code);
   const hr = s.observations(LOINC.heartRate.code);
   const stayBill = s.billingOf(stays[0]);
-  const clinical = ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Observation', 'Procedure', 'Encounter', 'DiagnosticReport'].flatMap((t) => s.of(t));
+  const clinical = ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Observation', 'Procedure', 'Encounter', 'DiagnosticReport', 'CarePlan', 'Goal'].flatMap((t) => s.of(t));
   return [
     { id: 'last-inr', cls: 'latest', text: "What's my latest INR?", required: [inr[0]], also: [...inr, ...s.reportsOf(inr)], facts: readingFacts(inr[0]) },
     { id: 'inr-year', cls: 'trend', text: 'How has my INR been over the last year?', required: inrYear, also: [...inr, ...s.reportsOf(inr)], facts: inrYear.flatMap(readingFacts) },
