@@ -37,6 +37,12 @@ const resources = patients.map((p) => `${p.key} ${p.bundle.entry.length}`).join(
 console.log(`${patients.length} patients (resources: ${resources}), ${questions.length} of ${all.length} questions, seed ${seed}, today ${today}`);
 
 const model = await startTestModel({ TEST_MODEL_TOKEN_DELAY_MS: '0', TEST_MODELS: 'test-chat,test-embed' });
+// Ctrl-C (or a SIGINT to this process alone): the model server, the gateway and a throwaway
+// PostgreSQL (pg_ctl runs it as a daemon) would otherwise stay behind.
+const cleanups = new Set<() => Promise<void>>([() => model.stop()]);
+process.once('SIGINT', () => {
+  void Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(130));
+});
 const runs: ConfigRun[] = [];
 let failed = false;
 try {
@@ -44,7 +50,7 @@ try {
   // is reported and the other one still runs.
   const attempt = async (name: string, databaseUrl?: string) => {
     try {
-      runs.push(await runConfig(name, { model, patients, questions, databaseUrl }));
+      runs.push(await runConfig(name, { model, patients, questions, databaseUrl, cleanups }));
     } catch (e) {
       failed = true;
       console.log(`\n--- ${name}: FAILED before any figure: ${(e as Error).message.slice(0, 500)}`);
@@ -60,10 +66,13 @@ try {
     }
     if (!pg) console.log('PostgreSQL: no ANSWERS_PG_URL and no Debian PostgreSQL binaries; skipped');
     else {
+      const stop = pg.stop;
+      cleanups.add(stop);
       try {
         await attempt('PostgreSQL without pgvector (lexical only)', pg.url);
       } finally {
-        await pg.stop();
+        cleanups.delete(stop);
+        await stop();
       }
     }
   }

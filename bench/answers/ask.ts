@@ -1,7 +1,8 @@
 import type { TestModelServer } from '../../test/helpers/test-model.ts';
 import type { ApiClient } from './client.ts';
 import type { PatientKey } from './generate.ts';
-import { SECRET_MARKERS } from './patients/sensitive.ts';
+import { numbersIn } from './facts.ts';
+import { SECRET_MARKERS, SECRET_VIRAL_LOAD } from './patients/sensitive.ts';
 import { WITHHELD_MARKERS } from './patients/healthy.ts';
 import type { Question } from './questions/types.ts';
 
@@ -45,6 +46,7 @@ export function leaksIn(s: string, secretIds: Set<string>): string[] {
   const low = s.toLowerCase();
   const out = [...SECRET_MARKERS, ...WITHHELD_MARKERS].filter((m) => low.includes(m.toLowerCase())).map((m) => `marker "${m.slice(0, 40)}"`);
   for (const id of secretIds) if (s.includes(id)) out.push(`secret or withheld item id ${id}`);
+  if (numbersIn(s).includes(SECRET_VIRAL_LOAD)) out.push('the secret viral load value');
   return out;
 }
 

@@ -28,9 +28,13 @@ export interface ConfigRun {
  * per patient, the Bundle imported and shared by a source rule, embeddings settled, then every
  * question (ask.ts).
  */
-export async function runConfig(name: string, opts: { databaseUrl?: string; model: TestModelServer; patients: GeneratedPatient[]; questions: Question[] }): Promise<ConfigRun> {
+export async function runConfig(
+  name: string,
+  opts: { databaseUrl?: string; model: TestModelServer; patients: GeneratedPatient[]; questions: Question[]; /** Stops to run on Ctrl-C. */ cleanups?: Set<() => Promise<void>> },
+): Promise<ConfigRun> {
   const t0 = performance.now();
   const gw = await startGateway({ ollamaUrl: opts.model.url, databaseUrl: opts.databaseUrl });
+  opts.cleanups?.add(gw.stop);
   try {
     await opts.model.clearRequests();
     // What the gateway says it runs (hybrid or lexical only), so the figures are labelled right.
@@ -85,6 +89,7 @@ export async function runConfig(name: string, opts: { databaseUrl?: string; mode
     const asked = await askAll(v, opts.model, opts.questions);
     return { name, retrieval, asked, setupLeaks, phases, setupSeconds: (t1 - t0) / 1000, askSeconds: (performance.now() - t1) / 1000, items };
   } finally {
+    opts.cleanups?.delete(gw.stop);
     await gw.stop();
   }
 }

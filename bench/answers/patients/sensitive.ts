@@ -18,6 +18,9 @@ export const SECRET_MARKERS = [
   'intrusive thoughts about the assault',
 ];
 
+/** The first (untreated) HIV viral load: a number no other record carries, so it cannot appear by chance. */
+export const SECRET_VIRAL_LOAD = 48213;
+
 /**
  * An adult with asthma (shared as usual) whose HIV care and psychiatric care are labelled in
  * `meta.security` (v3 ActCode HIV and PSY, confidentiality V): those records import as `secret`
@@ -48,7 +51,7 @@ export function sensitivePatient(rng: Rng, asOf: number): Json {
   b.medication(dx, RXNORM.art, 'active', { reason: hiv, dosage: 'Take 1 tablet by mouth once daily' });
   for (let i = 0; i < 8; i++) {
     const v = b.visit(addDays(addMonths(hivStart, i * 5), 3), SNOMED.followUp, 'AMB', { security: ['HIV'] });
-    const vl = b.observation(v, LOINC.hivViralLoad, i === 0 ? 48213 : Math.max(20, Math.round(4000 / (i * i + 1))), '{copies}/mL', 'laboratory');
+    const vl = b.observation(v, LOINC.hivViralLoad, i === 0 ? SECRET_VIRAL_LOAD : Math.max(20, Math.round(4000 / (i * i + 1))), '{copies}/mL', 'laboratory');
     const cd4 = b.observation(v, LOINC.cd4, 310 + i * 45, '/uL', 'laboratory');
     b.report(v, LOINC.cbcPanel, [vl, cd4]);
   }
