@@ -1,6 +1,6 @@
 import { classById, ofClass, ofTopic, type Reader } from './gather.ts';
 import type { Intent } from './question.ts';
-import { byEncounter, costText, fhirId, groupedList, matchesTopic, recordLine, seriesOf, seriesSection, visitLines, ymd, type ContextSection, type Rec } from './shape.ts';
+import { byEncounter, costText, fhirId, groupedList, matchesTopic, nameOf, recordLine, seriesOf, seriesSection, visitLines, ymd, type ContextSection, type Rec } from './shape.ts';
 import type { ClassId, Topic } from './vocabulary.ts';
 
 /**
@@ -42,8 +42,9 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   if (!classes.size) for (const t of others) t.classes?.forEach((c) => classes.add(c));
   // "my blood pressure at my last appointment": the readings carry their dates; the visits are not asked for.
   if (measures.length) ['visits', 'labs', 'vitals'].forEach((c) => classes.delete(c as ClassId));
-  // "my labs at my last checkup": the results carry their dates; the visit only says when.
-  if ((classes.has('labs') || classes.has('vitals')) && !classes.has('billing')) classes.delete('visits');
+  // "my labs at my last checkup": the results of that visit; the visit itself only says when.
+  const atVisit = (classes.has('labs') || classes.has('vitals')) && classes.has('visits') && !classes.has('billing');
+  if (atVisit) classes.delete('visits');
   const loose = others.filter((t) => !t.classes?.length);
   const jobs: Promise<void>[] = [];
   for (const t of measures) jobs.push(measureSections(r, t, intent, out));
@@ -54,7 +55,7 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   for (const c of classes) {
     if (c === 'visits' || c === 'billing') continue;
     const own = others.filter((t) => t.classes?.includes(c));
-    jobs.push(classSection(r, c, intent, own, intent.classes.length ? loose : [], out));
+    jobs.push(classSection(r, c, { ...intent, atVisit: atVisit && intent.latest }, own, intent.classes.length ? loose : [], out));
   }
   // Topics of no class with no class asked (an echo, a diagnosis word): any clinical record about them.
   if (loose.length && !classes.size) jobs.push(looseTopics(r, loose, out));
@@ -74,11 +75,19 @@ async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned
     out.sections.push(absence(t.words[0], `No ${t.words[0]} readings${inPeriod(r)} are shared with the assistant.`));
     return;
   }
-  for (const s of seriesOf(readings)) out.sections.push(seriesSection(s.name, s.recs, { max: all ? ALL_READINGS : LATEST_READINGS }));
+  // "Has my weight gone up over the past year?" compares with where it stood before the period.
+  const before = intent.trend && r.from ? (await ofTopic({ ...r, from: undefined, to: r.from }, t, ['fhir.Observation'], { limit: 20 })).filter((x) => matchesTopic(x, t)) : [];
+  for (const s of seriesOf(readings)) {
+    const key = s.recs[0].facts?.codes.find((c) => c.startsWith('loinc:'));
+    const baseline = before.find((b) => (key ? b.facts?.codes.includes(key) : nameOf(b) === s.name));
+    const section = seriesSection(s.name, s.recs, { max: all ? ALL_READINGS : LATEST_READINGS });
+    if (baseline) section.lines.push({ text: `${ymd(baseline.date)}: ${baseline.facts?.value || nameOf(baseline)} (the last reading before the period)`, itemIds: [baseline.id], required: true });
+    out.sections.push(section);
+  }
   if (notes.length) out.sections.push({ kind: 'records', title: `Notes and documents about ${t.words[0]}, newest first`, lines: notes.map((x) => recordLine(x)) });
 }
 
-async function classSection(r: Reader, c: ClassId, intent: Intent, topics: Topic[], loose: Topic[], out: Planned): Promise<void> {
+async function classSection(r: Reader, c: ClassId, intent: Intent & { atVisit?: boolean }, topics: Topic[], loose: Topic[], out: Planned): Promise<void> {
   const cls = classById.get(c)!;
   const lab = c === 'labs' || c === 'vitals';
   let recs = await ofClass(r, c, { limit: lab ? (intent.list || intent.trend ? 800 : 150) : c === 'documents' || c === 'wearables' ? 40 : 300 });
@@ -108,8 +117,9 @@ async function classSection(r: Reader, c: ClassId, intent: Intent, topics: Topic
     recs = all;
   }
   if (lab) return labSections(recs, title, intent, out);
-  if (c === 'documents' || c === 'wearables') {
-    out.sections.push({ kind: 'records', title, lines: recs.slice(0, intent.latest ? 5 : 20).map((x) => recordLine(x, c === 'documents' ? 600 : 240)) });
+  if (c === 'documents' || c === 'wearables' || c === 'careplans') {
+    // Free text matters here (a plan's activities, a letter's words): whole records, shortened.
+    out.sections.push({ kind: 'records', title, lines: recs.slice(0, intent.latest ? 5 : 20).map((x) => recordLine(x, c === 'wearables' ? 240 : 600)) });
     return;
   }
   const each = c === 'immunizations' || c === 'procedures';
@@ -127,9 +137,19 @@ async function linkedTo(r: Reader, topics: Topic[], recs: Rec[]): Promise<Rec[]>
   return recs.filter((x) => x.facts?.reasons.some((id) => ids.has(id)) || (x.facts?.encounterRef && visits.has(x.facts.encounterRef)) || days.has(ymd(x.date)));
 }
 
-/** Lab results or vital signs: every reading of each test for "all"/trends, else the latest two of each. */
-function labSections(recs: Rec[], title: string, intent: Intent, out: Planned): void {
-  const series = seriesOf(recs.filter((x) => x.kind === 'fhir.Observation')).sort((a, b) => (b.recs[0].date?.getTime() ?? 0) - (a.recs[0].date?.getTime() ?? 0));
+/**
+ * Lab results or vital signs: every reading of each test for "all"/trends; those of the latest
+ * visit for "at my last visit"; else the latest two of each test.
+ */
+function labSections(recs: Rec[], title: string, intent: Intent & { atVisit?: boolean }, out: Planned): void {
+  let obs = recs.filter((x) => x.kind === 'fhir.Observation');
+  if (intent.atVisit && obs.length) {
+    const newest = obs.reduce((a, b) => ((b.date?.getTime() ?? 0) > (a.date?.getTime() ?? 0) ? b : a));
+    obs = obs.filter((x) => (newest.facts?.encounterRef ? x.facts?.encounterRef === newest.facts.encounterRef : ymd(x.date) === ymd(newest.date)));
+    out.sections.push({ kind: 'list', title: `${title} of the latest visit with results (${ymd(newest.date)})`, lines: obs.map((x) => ({ text: `${nameOf(x)}: ${x.facts?.value || '(no value)'}${x.facts?.range ? ` (reference range ${x.facts.range})` : ''}`, itemIds: [x.id], required: true })) });
+    return;
+  }
+  const series = seriesOf(obs).sort((a, b) => (b.recs[0].date?.getTime() ?? 0) - (a.recs[0].date?.getTime() ?? 0));
   if (intent.list || intent.trend) {
     for (const s of series) out.sections.push(seriesSection(s.name, s.recs, { max: ALL_READINGS }));
     return;
@@ -170,7 +190,7 @@ async function visitSections(r: Reader, intent: Intent, topics: Topic[], billing
   // "How much did my last visit cost?" is about one visit; "when did I last see a doctor?" shows a few.
   const count = wantAll ? 60 : billing ? 1 : LATEST_VISITS;
   const picked = shown.slice(0, count);
-  const diagnoses = picked.length <= 10 ? byEncounter(await ofClass({ ...r, from: undefined, to: undefined }, 'conditions', { limit: 300 })) : undefined;
+  const diagnoses = picked.length <= 10 && !billing ? byEncounter(await ofClass({ ...r, from: undefined, to: undefined }, 'conditions', { limit: 300 })) : undefined;
   const lines = visitLines(picked, billing ? byEncounter(bills) : null, diagnoses);
   if (shown.length > count && wantAll) lines.push({ text: `(${shown.length - count} older visits not shown)`, itemIds: [] });
   out.sections.push({ kind: billing ? 'billing' : 'visits', title: billing ? `${title}, with their billing` : title, lines });
