@@ -5,7 +5,7 @@ import type { ContextItem } from './types.ts';
 /** What the chat screen hears while an answer streams. */
 export interface ChatStreamHandlers {
   /** The records sent to the model, in citation order ([1] is items[0]); `notice` says why there are none. */
-  onContext(items: ContextItem[], meta: { conversationId?: string; notice?: string }): void;
+  onContext(items: ContextItem[], meta: { conversationId?: string; notice?: string; absent?: string[] }): void;
   onToken(text: string): void;
   /** `cited`: ids of the records the answer actually cites. */
   onDone(done: { conversationId?: string; messageId?: string; usage?: unknown; cited?: string[] }): void;
@@ -50,7 +50,7 @@ export async function streamChat(
       }
       switch (ev.event) {
         case 'context':
-          handlers.onContext(Array.isArray(data?.items) ? data.items : [], { conversationId: data?.conversationId, notice: data?.notice });
+          handlers.onContext(Array.isArray(data?.items) ? data.items : [], { conversationId: data?.conversationId, notice: data?.notice, absent: Array.isArray(data?.absent) ? data.absent.filter((a: unknown) => typeof a === 'string') : undefined });
           break;
         case 'token':
           if (typeof data?.text === 'string') handlers.onToken(data.text);

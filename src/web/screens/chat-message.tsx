@@ -13,8 +13,10 @@ export interface ChatTurn {
   sources: ContextItem[];
   state: 'streaming' | 'done' | 'stopped' | 'error';
   error?: ApiError;
-  /** Why no records went with the question: `nothing_shared` (none shared at all) or `nothing_relevant`. */
+  /** Why no (or fewer) records went with the question: `nothing_shared`, `nothing_relevant` or `none_of_kind`. */
   notice?: string;
+  /** With `none_of_kind`: the kinds asked for of which nothing is shared ("allergy"). */
+  absent?: string[];
   /** Ids of the sources the answer cites (from `done`); unknown for reopened answers. */
   cited?: string[];
 }
@@ -42,6 +44,11 @@ export function ChatMessage(props: { turn: ChatTurn; onRetry(): void }) {
         {t.state === 'stopped' ? <p class="note">Stopped.</p> : null}
         {t.error ? <Problem error={t.error} onRetry={props.onRetry} /> : null}
         {t.notice === 'nothing_shared' && !t.error ? <NothingShared /> : null}
+        {t.notice === 'none_of_kind' && t.absent?.length && !t.error && t.state !== 'streaming' ? (
+          <p class="note">
+            No {t.absent.join(', ')} records are shared with the AI. <Link href="/vault">Check what you share</Link>
+          </p>
+        ) : null}
         {t.notice === 'nothing_relevant' && !t.error && t.state !== 'streaming' ? (
           <p class="note">None of the records you share with the AI matched this question.</p>
         ) : null}

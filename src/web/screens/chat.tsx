@@ -149,7 +149,7 @@ export function ChatScreen(props: { conversationId?: string }) {
         { message, ...(activeConv.current ? { conversationId: activeConv.current } : {}) },
         {
           onContext: (items, meta) => {
-            update(answerKey, (t) => ({ ...t, sources: items, notice: meta.notice }));
+            update(answerKey, (t) => ({ ...t, sources: items, notice: meta.notice, absent: meta.absent }));
             // The server names a new conversation up front: the URL follows at once, so Stop and a reload both know it.
             if (meta.conversationId && meta.conversationId !== activeConv.current) {
               activeConv.current = meta.conversationId;

@@ -64,6 +64,13 @@ describe.skipIf(!run)('web client: chat in Chromium against the real gateway and
     await page.reload();
     await expect.poll(() => page.getByTestId('shared-count').textContent()).toBe('1');
 
+    // A kind of record of which nothing is shared is named plainly (none_of_kind), not guessed at.
+    await ask(page, 'Do I have any allergies?');
+    await expect.poll(() => lastAnswer(page).getAttribute('data-state')).toBe('done');
+    await lastAnswer(page).getByText('No allergy records are shared with the AI.').waitFor();
+    expect(await lastAnswer(page).locator('.sources').count()).toBe(0);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+
     // A long answer streams in token by token and can be stopped midway.
     await ask(page, 'Tell me about my blood pressure reading [[slow]]');
     const slow = lastAnswer(page);
