@@ -115,6 +115,7 @@ async function classSection(r: Reader, c: ClassId, intent: Intent & { atVisit?: 
   if (!recs.length) {
     out.sections.push(absence(title, `None of the shared ${cls.noun} records is ${intent.status === 'past' ? 'stopped or resolved' : 'current'}; all of them follow.`));
     recs = all;
+    title = titleFor(c, { ...intent, status: undefined });
   }
   if (lab) return labSections(recs, title, intent, out);
   if (c === 'documents' || c === 'wearables' || c === 'careplans') {

@@ -20,6 +20,7 @@ describe('understand', () => {
     expect(read('Summarize my health for a new doctor.').overview).toBe(true);
     expect(read('Summarise my records').overview).toBe(true);
     expect(read('summarize my medications')).toMatchObject({ overview: false, classes: ['medications'] });
+    expect(read('What do my records say about my knee?').overview).toBe(false);
   });
 
   it('names the record classes of everyday words', () => {

@@ -44,7 +44,7 @@ export const CLASSES: RecordClass[] = [
     id: 'conditions',
     noun: 'condition',
     kinds: ['fhir.Condition'],
-    words: ['condition', 'problem', 'diagnosis', 'diagnosed', 'disease', 'illness', 'disorder', 'health issue', 'medical history', 'health history', 'chronic', 'what do i have', 'suffer from'],
+    words: ['condition', 'problem', 'diagnosis', 'diagnosed', 'disease', 'illness', 'disorder', 'health issue', 'chronic', 'what do i have', 'suffer from'],
   },
   {
     id: 'immunizations',
@@ -201,7 +201,9 @@ export const STOP_WORDS = new Set(
     'say says said look looks like doing going been done one ones other else also just only up down out if so than then too very really ' +
     'your you we us our hi hello hey thanks thank ok okay bye yes no not dont don\'t doesnt didnt want need check happen happened ' +
     'again change changed changes changing trend trends go gone went high low higher lower better worse normal stable improve improved getting ' +
-    'summary summarize summarise overview doctor doc health healthy medical chart whole everything today year years month months week weeks day days date dates').split(/\s+/),
+    'summary summarize summarise overview doctor doc health healthy medical chart whole everything today year years month months week weeks day days date dates ' +
+    'briefly brief quick quickly short shortly far overall general entire full complete simple simply plain english word words sentence sentences ' +
+    'paragraph point points bullet key main important basically kind sort things thing stuff going on so far can you could you would you mind').split(/\s+/),
 );
 
 /** Lower-cased words of text, with British spellings and plurals folded ("immunisations" → "immunization"). */
