@@ -41,6 +41,7 @@ export interface UserView {
 let dummyHash: Promise<string> | undefined;
 
 export class AccountService {
+  private readonly deletedSteps: Array<(userId: string) => Promise<void>> = [];
   private readonly perAccount: FailureLimiter;
   private readonly perAddress: FailureLimiter;
   private readonly verified: AuthCache;
@@ -150,6 +151,15 @@ export class AccountService {
     this.verified.forgetUser(userId);
     this.keys.forget(userId);
     await Promise.all(files.map((p) => rm(p, { force: true }).catch(() => undefined)));
+    for (const step of this.deletedSteps) await step(userId).catch(() => undefined);
+  }
+
+  /**
+   * A step run after an account is deleted, for what lives outside the database (an import's
+   * temporary files, its running jobs): the modules that own those register it.
+   */
+  onDeleted(step: (userId: string) => Promise<void>): void {
+    this.deletedSteps.push(step);
   }
 
   async createApiToken(userId: string, name: string, expiresAt: Date | null) {
