@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const bin = resolve(import.meta.dirname, '../../../bin/context-vault.js');
@@ -13,6 +13,8 @@ export interface GatewayProcess {
   output(): string;
   /** Resident memory now and at its peak (VmRSS, VmHWM), in bytes. */
   memory(): { rss: number; peak: number };
+  /** Resets the peak (VmHWM) to the current resident size, so that `memory().peak` is the peak since. */
+  resetPeak(): void;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startGateway(dataDir: string, env: Record<string, string> 
       const s = status();
       return { rss: kb(s, 'VmRSS'), peak: kb(s, 'VmHWM') };
     },
+    resetPeak: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     kill: (signal = 'SIGKILL') =>
       new Promise<void>((ok) => {
         if (child.exitCode !== null || child.signalCode !== null) return ok();
