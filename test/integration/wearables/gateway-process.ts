@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const bin = resolve(import.meta.dirname, '../../../bin/context-vault.js');
 
@@ -19,9 +20,19 @@ export interface GatewayProcess {
 }
 
 const children = new Set<ChildProcess>();
-/** Kills every gateway a test file started and left running (afterAll). */
-export function killGateways(): void {
+const dirs: string[] = [];
+
+/** A temporary directory that cleanUp() removes. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+/** Kills every gateway a test file started and left running, and removes its temporary directories (afterAll). */
+export function cleanUp(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 }
 
 export async function startGateway(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<GatewayProcess> {
@@ -73,4 +84,14 @@ export async function signupOver(url: string, email = `u-${Math.random().toStrin
 export async function jobOver(url: string, token: string, jobId: string): Promise<{ status: string; error?: string; result?: any; progress: { done: number; total: number | null } }> {
   const r = await fetch(`${url}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } });
   return (await r.json()) as any;
+}
+
+/** The job once it is no longer queued or running (or after a minute). */
+export async function settledJob(url: string, token: string, jobId: string): ReturnType<typeof jobOver> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const job = await jobOver(url, token, jobId);
+    if ((job.status !== 'running' && job.status !== 'queued') || Date.now() > deadline) return job;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
 }

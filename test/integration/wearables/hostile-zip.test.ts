@@ -1,15 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
-import { jobOver, killGateways, signupOver, startGateway, type GatewayProcess } from './gateway-process.ts';
+import { cleanUp, jobOver, signupOver, tempDir, startGateway, type GatewayProcess } from './gateway-process.ts';
 
-const dirs: string[] = [];
-afterAll(() => {
-  killGateways();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+afterAll(cleanUp);
 
 const MiB = 1024 * 1024;
 const tinyXml = `<?xml version="1.0" encoding="UTF-8"?>
@@ -42,8 +37,7 @@ describe('a hostile Apple Health zip fails its own job; the gateway lives and ke
   let gw: GatewayProcess;
   let dataDir: string;
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'cv-hostile-'));
-    dirs.push(dataDir);
+    dataDir = tempDir('cv-hostile-');
     // A bounded heap: an import that held the records the old way kills this process instead of failing its job.
     gw = await startGateway(dataDir, {}, ['--max-old-space-size=1024']);
   }, 120_000);

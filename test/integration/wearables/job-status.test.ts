@@ -1,22 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, fixture, writeZip } from './helpers.ts';
-import { jobOver, killGateways, signupOver, startGateway, type GatewayProcess } from './gateway-process.ts';
+import { cleanUp, settledJob, signupOver, startGateway, tempDir, type GatewayProcess } from './gateway-process.ts';
 
 const script = resolve(import.meta.dirname, 'fixtures/crash-import.ts');
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  killGateways();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+afterAll(cleanUp);
 
 /** Runs an import in a child process that kills itself (SIGKILL) at `point`; returns its job and the user's token. */
 async function crashAt(dataDir: string, file: string, point: string): Promise<{ jobId: string; token: string }> {
@@ -27,15 +17,6 @@ async function crashAt(dataDir: string, file: string, point: string): Promise<{ 
   const signal = await new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_c, s) => ok(s)));
   expect(signal, out).toBe('SIGKILL');
   return JSON.parse(out.split('\n')[0]) as { jobId: string; token: string };
-}
-
-async function settled(gw: GatewayProcess, token: string, jobId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const job = await jobOver(gw.url, token, jobId);
-    if ((job.status !== 'running' && job.status !== 'queued') || Date.now() > deadline) return job;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
 }
 
 /** The user's items as the API lists them (source id, title, date): what the import saved. */
@@ -60,14 +41,14 @@ describe('after a crash, an import job says what was committed', () => {
   let gw: GatewayProcess;
 
   beforeAll(async () => {
-    dataDir = tmp('cv-jobstatus-');
-    zip = join(tmp('cv-jobstatus-src-'), 'export.zip');
+    dataDir = tempDir('cv-jobstatus-');
+    zip = join(tempDir('cv-jobstatus-src-'), 'export.zip');
     const record = { resourceType: 'Observation', id: 'o-1', status: 'final', code: { text: 'Glucose' }, effectiveDateTime: '2024-01-02' };
     await writeZip(zip, { 'apple_health_export/export.xml': fixture('v3-full-11k-records.xml'), 'apple_health_export/clinical-records/Observation-o-1.json': JSON.stringify(record) });
     gw = await startGateway(dataDir);
     const ref = await signupOver(gw.url);
     const res = await fetch(`${gw.url}/api/imports/apple-health`, { method: 'POST', headers: { authorization: `Bearer ${ref.token}`, 'content-type': 'application/xml' }, body: new Uint8Array(readFileSync(xml)) });
-    const job = await settled(gw, ref.token, ((await res.json()) as { jobId: string }).jobId);
+    const job = await settledJob(gw.url, ref.token, ((await res.json()) as { jobId: string }).jobId);
     expect(job.status).toBe('succeeded');
     reference = { items: await items(gw, ref.token), samples: job.result.samples };
     expect(reference.items.length).toBeGreaterThan(10);
@@ -84,7 +65,7 @@ describe('after a crash, an import job says what was committed', () => {
       const { jobId, token } = await crashAt(dataDir, xml, c.point);
       gw = await startGateway(dataDir);
       try {
-        const job = await settled(gw, token, jobId);
+        const job = await settledJob(gw.url, token, jobId);
         expect(job.status).toBe(c.status);
         const saved = await items(gw, token);
         if (c.status === 'failed') {
@@ -107,7 +88,7 @@ describe('after a crash, an import job says what was committed', () => {
     const { jobId, token } = await crashAt(dataDir, zip, 'after-items');
     gw = await startGateway(dataDir);
     try {
-      const job = await settled(gw, token, jobId);
+      const job = await settledJob(gw.url, token, jobId);
       expect(job.status).toBe('failed');
       expect(job.error).toMatch(/^Interrupted by a server restart after its samples were saved \(\d+ samples, \d+ days\) but before all of its 1 clinical records were imported\. Import the file again to add them: what is already saved is not duplicated\.$/);
       // The samples' daily items are all there; the clinical record is not.

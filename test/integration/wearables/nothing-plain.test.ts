@@ -1,20 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateExport } from '../../../bench/gen-apple-health.ts';
-import { jobOver, killGateways, signupOver, startGateway, type GatewayProcess } from './gateway-process.ts';
+import { cleanUp, jobOver, settledJob, signupOver, startGateway, tempDir, type GatewayProcess } from './gateway-process.ts';
 
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  killGateways();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+afterAll(cleanUp);
 
 /** Text of the export that would be readable in a plain copy of the upload or of a daily item. */
 const NEEDLES = ['Heart rate on 2016-01-0', 'HKDevice: 0x3012772a0', 'HKQuantityTypeIdentifierHeartRate', 'sourceVersion="10.2"', '<Record type='];
@@ -61,19 +51,10 @@ async function uploadAndWaitForSpill(gw: GatewayProcess, dataDir: string, token:
   throw new Error(`no spill file appeared: ${JSON.stringify((await jobOver(gw.url, token, jobId)))}`);
 }
 
-async function settled(gw: GatewayProcess, token: string, jobId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const job = await jobOver(gw.url, token, jobId);
-    if ((job.status !== 'running' && job.status !== 'queued') || Date.now() > deadline) return job;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-}
-
 describe('nothing of an import is plain on disk, and nothing of it outlives a crash or the account', () => {
   let xml: Buffer;
   beforeAll(() => {
-    const file = join(tmp('cv-plain-src-'), 'export.xml');
+    const file = join(tempDir('cv-plain-src-'), 'export.xml');
     generateExport(file, 80 * 1024 * 1024);
     xml = readFileSync(file);
     // The needles are really in what is imported.
@@ -81,7 +62,7 @@ describe('nothing of an import is plain on disk, and nothing of it outlives a cr
   });
 
   it('kill -9 mid-import: no file of the data directory holds readable imported text; after a restart the orphans are gone', async () => {
-    const dataDir = tmp('cv-plain-');
+    const dataDir = tempDir('cv-plain-');
     let gw = await startGateway(dataDir);
     const { token } = await signupOver(gw.url);
     const { jobId, files } = await uploadAndWaitForSpill(gw, dataDir, token, xml);
@@ -94,7 +75,7 @@ describe('nothing of an import is plain on disk, and nothing of it outlives a cr
 
     gw = await startGateway(dataDir);
     expect(tempFiles(dataDir)).toEqual([]);
-    const job = await settled(gw, token, jobId);
+    const job = await settledJob(gw.url, token, jobId);
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/nothing from this file was saved/);
     expect(readable(dataDir)).toEqual([]);
@@ -104,7 +85,7 @@ describe('nothing of an import is plain on disk, and nothing of it outlives a cr
   }, 240_000);
 
   it('DELETE /api/me while an import runs, and after one was killed, leaves no file of that user', async () => {
-    const dataDir = tmp('cv-plain-del-');
+    const dataDir = tempDir('cv-plain-del-');
     let gw = await startGateway(dataDir);
     // One user's import runs while the account is deleted.
     const a = await signupOver(gw.url);
