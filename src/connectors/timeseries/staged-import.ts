@@ -138,6 +138,10 @@ export class StagedImport {
       await this.db.transaction().execute((trx) => this.store.writeItems(trx, this.userId, items, this.result));
       done += items.length;
       onDays?.(done, this.changed.length);
+      // The next batch is often already in memory (decrypted): without a turn of the event loop
+      // here, the embedded database's answers come back as microtasks and no waiting request
+      // (a job poll, /health) would be read until every item was written.
+      await new Promise<void>((ok) => setImmediate(ok));
     };
     const keys = await this.store.keysFor(this.userId, this.db);
     for await (const record of readSealedSpill(this.itemFile, keys, this.importId, this.itemRecords)) {
