@@ -44,22 +44,19 @@ export class SealedSpillWriter {
 export async function* readSealedSpill(path: string, keys: UserKeys, label: string, expected: number): AsyncGenerator<string> {
   const fh = await open(path, 'r');
   try {
-    let buf = Buffer.alloc(0);
+    const size = (await fh.stat()).size;
+    const len = Buffer.alloc(4);
     let pos = 0;
     let n = 0;
-    const block = Buffer.alloc(1024 * 1024);
-    for (;;) {
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        const len = buf.readUInt32BE(0);
-        yield keys.decrypt(`spill:${label}:${n++}`, buf.subarray(4, 4 + len)).toString('utf8');
-        buf = buf.subarray(4 + len);
-      }
-      const { bytesRead } = await fh.read(block, 0, block.length, pos);
-      if (!bytesRead) break;
-      pos += bytesRead;
-      buf = buf.length ? Buffer.concat([buf, block.subarray(0, bytesRead)]) : Buffer.from(block.subarray(0, bytesRead));
+    // Each record read whole at its place (two reads): records can be many MB, and growing one buffer block by block would copy them over and over.
+    while (pos < size) {
+      if ((await fh.read(len, 0, 4, pos)).bytesRead !== 4) break;
+      const record = Buffer.alloc(len.readUInt32BE(0));
+      if ((await fh.read(record, 0, record.length, pos + 4)).bytesRead !== record.length) break;
+      pos += 4 + record.length;
+      yield keys.decrypt(`spill:${label}:${n++}`, record).toString('utf8');
     }
-    if (buf.length || n !== expected) throw new Error(`the import's spill file is incomplete (${n} of ${expected} records)`);
+    if (pos !== size || n !== expected) throw new Error(`the import's spill file is incomplete (${n} of ${expected} records)`);
   } finally {
     await fh.close();
   }
