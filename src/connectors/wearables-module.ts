@@ -1,4 +1,3 @@
-import { readdir, rm, stat } from 'node:fs/promises';
 import { importFhirResources } from './fhir/import.ts';
 import { join, resolve } from 'node:path';
 import type { AppDeps } from '../gateway/context.ts';
@@ -7,6 +6,8 @@ import { TimeSeriesStore } from './timeseries/store.ts';
 import { AppleHealthImporter } from './apple-health/importer.ts';
 import { registerAppleHealthJob } from './apple-health/job.ts';
 import { appleHealthRoutes } from './apple-health/routes.ts';
+import { removeOrphanImportFiles, removeUserImportFiles } from './apple-health/temp-files.ts';
+import { queuedJobFiles } from '../db/jobs.ts';
 import { wireWearableApis } from './wearable-api/module.ts';
 
 export interface WearableServices {
@@ -39,30 +40,17 @@ export function wireWearables(deps: AppDeps, keys: KeyService): WearableServices
     await importFhirResources(deps.items, userId, resources, { source: 'apple-health', warn });
   });
   deps.mounts ??= [];
-  deps.mounts.push({ path: '/api/imports', app: appleHealthRoutes(importDir(deps)) });
+  deps.mounts.push({ path: '/api/imports', app: appleHealthRoutes(importDir(deps), (userId) => keys.forUser(userId)) });
   wireWearableApis(deps, keys, services.timeSeries);
-  void removeStaleImportFiles(importDir(deps));
+  // Orphans go at start, before any job runs: uploads no queued job will read, spill folders of dead processes.
+  deps.jobs.onStart(async () => {
+    const removed = await removeOrphanImportFiles(importDir(deps), new Set(await queuedJobFiles(deps.db)));
+    if (removed) deps.log.info({ removed }, 'removed temporary import files a stopped process left');
+  });
+  // Deleting an account stops its imports and removes every temporary file of theirs.
+  deps.accounts.onDeleted(async (userId) => {
+    await deps.jobs.cancelForUser(userId);
+    await removeUserImportFiles(importDir(deps), userId);
+  });
   return services;
-}
-
-/**
- * Uploads and spill files left by a process that stopped mid-import (the job itself is failed
- * by the job runner's recovery). Only files older than a day, so a running import is never touched.
- */
-export async function removeStaleImportFiles(dir: string, maxAgeMs = 24 * 3600_000): Promise<number> {
-  let removed = 0;
-  try {
-    for (const name of await readdir(dir)) {
-      if (!name.endsWith('.upload') && !name.startsWith('cv-spill-')) continue;
-      const path = join(dir, name);
-      const st = await stat(path).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > maxAgeMs) {
-        await rm(path, { recursive: true, force: true });
-        removed++;
-      }
-    }
-  } catch {
-    /* no imports dir yet */
-  }
-  return removed;
 }

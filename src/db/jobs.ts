@@ -91,8 +91,34 @@ export function finishJob(db: Db, id: string, status: Extract<JobStatus, 'succee
     .execute();
 }
 
-/** Jobs left "running" by a process that died: requeue the resumable ones, fail the rest. */
-export async function recoverInterruptedJobs(db: Db, resumableTypes: string[], maxAttempts: number) {
+/** Records, inside the transaction that saved it, what the job has saved for good (see JobRunner). */
+export function markCommitted(db: Db, id: string, committed: unknown) {
+  return db.updateTable('jobs').set({ committed: JSON.stringify(committed) }).where('id', '=', id).execute();
+}
+
+/** Jobs still marked running (at start: left so by a process that died), of the given types. */
+export function listRunningJobs(db: Db, types: string[]) {
+  if (!types.length) return Promise.resolve([]);
+  return db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('type', 'in', types).execute();
+}
+
+/** The files (`params.path`) of queued jobs: an upload a job will read is not an orphan. */
+export async function queuedJobFiles(db: Db): Promise<string[]> {
+  const r = await db
+    .selectFrom('jobs')
+    .select(sql<string>`params->>'path'`.as('path'))
+    .where('status', '=', 'queued')
+    .where(sql<boolean>`params->>'path' is not null`)
+    .execute();
+  return r.map((x) => x.path);
+}
+
+/**
+ * Jobs left "running" by a process that died: requeue the resumable ones, fail the rest, but
+ * for those of `finishedElsewhere` types, whose handler decides from what was committed (see
+ * JobHandler.recover).
+ */
+export async function recoverInterruptedJobs(db: Db, resumableTypes: string[], maxAttempts: number, finishedElsewhere: string[] = []) {
   const requeued = await sql<{ id: string }>`
     update jobs set status = 'queued'
     where status = 'running' and type = any(${resumableTypes}::text[]) and attempts < ${maxAttempts}
@@ -100,7 +126,7 @@ export async function recoverInterruptedJobs(db: Db, resumableTypes: string[], m
   const failed = await sql<{ id: string }>`
     update jobs set status = 'failed', finished_at = now(),
       error = 'Interrupted by a server restart before it finished; start it again.'
-    where status = 'running'
+    where status = 'running' and not (type = any(${finishedElsewhere}::text[]))
     returning id`.execute(db);
   return { requeued: requeued.rows.length, failed: failed.rows.length };
 }

@@ -105,6 +105,8 @@ export interface JobsTable {
   warnings: ColumnType<string[], string, string>;
   error: string | null;
   result: ColumnType<unknown, string | null, string | null>;
+  /** What the job saved for good (JSON counts), written with the save itself; see job-runner.ts. */
+  committed: ColumnType<unknown, string | null | undefined, string | null>;
   attempts: Generated<number>;
   created_at: CreatedAt;
   started_at: Timestamp | null;

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Db } from '../db/types.ts';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import * as repo from '../db/jobs.ts';
 import { NotFoundError } from '../errors.ts';
+import { toView, type JobView } from './job-view.ts';
+
+export type { JobView } from './job-view.ts';
 
 /** What a job handler gets: its parameters, progress reporting, warnings and a stop signal. */
 export interface JobContext<P = unknown> {
@@ -14,6 +18,20 @@ export interface JobContext<P = unknown> {
   /** Records progress; writes are throttled, so call it as often as useful. */
   progress(done: number, total?: number | null, unit?: string): void;
   warn(message: string): void;
+  /**
+   * Records what the job has saved for good, inside the transaction `trx` that saves it (so the
+   * mark is true exactly when the save is). After a crash, `JobHandler.recover` reads it.
+   * Always set by the runner (optional only for contexts that tests build by hand).
+   */
+  commit?(committed: unknown, trx?: Db): Promise<void>;
+}
+
+/** A job found still "running" at start: its process died. `committed` is its last `ctx.commit`, or null. */
+export interface InterruptedJob<P = unknown> {
+  id: string;
+  userId: string | null;
+  params: P;
+  committed: unknown;
 }
 
 export interface JobHandler<P = unknown> {
@@ -21,19 +39,13 @@ export interface JobHandler<P = unknown> {
   resumable: boolean;
   unit?: string;
   run(ctx: JobContext<P>): Promise<unknown>;
-}
-
-export interface JobView {
-  id: string;
-  type: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  progress: { done: number; total: number | null; unit: string };
-  warnings: string[];
-  error?: string;
-  result?: unknown;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+  /**
+   * For a job that is not resumable: decides, from what it had committed, how an interrupted run
+   * ends — `{result}` (its work was all saved: succeeded) or `{error}` (failed, with a message
+   * saying what was and was not saved) — after finishing anything the commit left to do.
+   * Without it an interrupted job fails with a generic message.
+   */
+  recover?(job: InterruptedJob<P>): Promise<{ result: unknown } | { error: string }>;
 }
 
 const MAX_WARNINGS = 200;
@@ -46,6 +58,10 @@ const MAX_WARNINGS = 200;
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler<any>>();
   private readonly running = new Map<string, AbortController>();
+  /** The user of each running job (to stop them when the account is deleted) and how each run ends. */
+  private readonly runs = new Map<string, { userId: string | null; ended: Promise<void> }>();
+  private readonly startHooks: Array<() => Promise<void>> = [];
+  private recovering: Promise<void> = Promise.resolve();
   private readonly idle = new Set<() => void>();
   private stopped = true;
   private pumping = false;
@@ -62,10 +78,22 @@ export class JobRunner {
     this.handlers.set(type, handler);
   }
 
+  /** Work to do at start, after interrupted jobs are recovered and before any job runs (e.g. removing orphan files). */
+  onStart(fn: () => Promise<void>): void {
+    this.startHooks.push(fn);
+  }
+
   async start(): Promise<void> {
     const resumable = [...this.handlers].filter(([, h]) => h.resumable).map(([t]) => t);
-    const r = await repo.recoverInterruptedJobs(this.db, resumable, 3);
+    const decided = [...this.handlers].filter(([, h]) => !h.resumable && h.recover).map(([t]) => t);
+    const r = await repo.recoverInterruptedJobs(this.db, resumable, 3, decided);
     if (r.requeued || r.failed) this.log.warn(r, 'recovered jobs interrupted by a restart');
+    const interrupted = await repo.listRunningJobs(this.db, decided);
+    for (const fn of this.startHooks) await fn().catch((e: Error) => this.log.error({ err: e.message }, 'a start-up step of the job runner failed'));
+    // In the background: finishing what a job committed (an import's daily items) may take a while, and must not delay listening.
+    this.recovering = (async () => {
+      for (const row of interrupted) await this.finishInterrupted(row);
+    })();
     this.stopped = false;
     // Jobs queued by another process (a CLI import's embeddings, another gateway) are found here.
     this.poll = setInterval(() => void this.pump(), this.pollMs);
@@ -110,8 +138,44 @@ export class JobRunner {
     return (await repo.listJobs(this.db, userId, limit)).map(toView);
   }
 
-  /** Resolves when no job is running or queued for this runner (tests, shutdown). */
+  /** Ends each job a dead process left running as its handler decides from what it had committed. */
+  private async finishInterrupted(row: Awaited<ReturnType<typeof repo.listRunningJobs>>[number]): Promise<void> {
+    const handler = this.handlers.get(row.type)!;
+    const state = { done: Number(row.progress_done), total: row.progress_total === null ? null : Number(row.progress_total), unit: row.progress_unit, warnings: row.warnings as string[] };
+    let out: { result: unknown } | { error: string };
+    try {
+      out = await handler.recover!({ id: row.id, userId: row.user_id, params: row.params, committed: row.committed ?? null });
+    } catch (e) {
+      this.log.error({ jobId: row.id, type: row.type, err: (e as Error).message }, 'finishing an interrupted job failed');
+      out = { error: 'Interrupted by a server restart, and what it had saved could not be finished; start it again.' };
+    }
+    const ok = 'result' in out;
+    await repo
+      .finishJob(this.db, row.id, ok ? 'succeeded' : 'failed', 'result' in out ? { result: out.result, ...state } : { error: out.error, ...state })
+      .catch((e: Error) => this.log.error({ jobId: row.id, err: e.message }, 'recording an interrupted job failed'));
+    this.log.warn({ jobId: row.id, type: row.type, status: ok ? 'succeeded' : 'failed' }, 'interrupted job ended from what it had committed');
+  }
+
+  /**
+   * Stops the user's running jobs (their account is being deleted) and resolves when they have
+   * ended, or after `waitMs` at most.
+   */
+  async cancelForUser(userId: string, waitMs = 10_000): Promise<void> {
+    const ending: Promise<void>[] = [];
+    for (const [id, r] of this.runs) {
+      if (r.userId !== userId) continue;
+      this.running.get(id)?.abort(new Error('account deleted'));
+      ending.push(r.ended);
+    }
+    if (!ending.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ending), new Promise<void>((ok) => (timer = setTimeout(ok, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves when no job is running or queued for this runner, and interrupted ones are settled (tests, shutdown). */
   async whenIdle(): Promise<void> {
+    await this.recovering;
     if (!this.running.size && !this.pumping) return;
     await new Promise<void>((resolve) => this.idle.add(resolve));
   }
@@ -139,8 +203,11 @@ export class JobRunner {
         if (!id) break;
         const controller = new AbortController();
         this.running.set(id, controller);
-        void this.execute(id, controller).finally(() => {
+        const run = { userId: null as string | null, ended: Promise.resolve() };
+        this.runs.set(id, run);
+        run.ended = this.execute(id, controller, run).finally(() => {
           this.running.delete(id);
+          this.runs.delete(id);
           // After stop() the pump takes nothing more, so the last job to end tells the waiters.
           if (this.stopped) this.notifyIdle();
           else void this.pump();
@@ -159,9 +226,10 @@ export class JobRunner {
     for (const r of [...this.idle]) (this.idle.delete(r), r());
   }
 
-  private async execute(id: string, controller: AbortController): Promise<void> {
+  private async execute(id: string, controller: AbortController, run: { userId: string | null }): Promise<void> {
     const row = await repo.findJob(this.db, id);
     if (!row) return;
+    run.userId = row.user_id;
     const handler = this.handlers.get(row.type)!;
     const state = { done: Number(row.progress_done), total: row.progress_total === null ? null : Number(row.progress_total), unit: row.progress_unit, warnings: [...(row.warnings as string[])] };
     let lastWrite = 0;
@@ -195,6 +263,7 @@ export class JobRunner {
         else if (state.warnings.length === MAX_WARNINGS) state.warnings.push('(further warnings omitted)');
         flush();
       },
+      commit: (committed, trx = this.db) => repo.markCommitted(trx, id, committed).then(() => undefined),
     };
     const started = Date.now();
     try {
@@ -214,20 +283,4 @@ export class JobRunner {
       this.log.warn({ jobId: id, type: row.type, ms: Date.now() - started }, 'job failed');
     }
   }
-}
-
-function toView(r: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): JobView {
-  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-  return {
-    id: r.id,
-    type: r.type,
-    status: r.status,
-    progress: { done: Number(r.progress_done), total: r.progress_total === null ? null : Number(r.progress_total), unit: r.progress_unit },
-    warnings: r.warnings as string[],
-    ...(r.error ? { error: r.error } : {}),
-    ...(r.result !== null && r.result !== undefined ? { result: r.result } : {}),
-    createdAt: iso(r.created_at)!,
-    startedAt: iso(r.started_at),
-    finishedAt: iso(r.finished_at),
-  };
 }

@@ -43,6 +43,7 @@ let dummyHash: Promise<string> | undefined;
 
 export class AccountService {
   private readonly guard: LoginGuard;
+  private readonly deletedSteps: Array<(userId: string) => Promise<void>> = [];
   private readonly verified: AuthCache;
   private readonly beforeDelete: ((userId: string) => Promise<unknown>)[] = [];
 
@@ -186,6 +187,15 @@ export class AccountService {
     this.verified.forgetUser(userId);
     this.keys.forget(userId);
     await Promise.all(files.map((p) => rm(p, { force: true }).catch(() => undefined)));
+    for (const step of this.deletedSteps) await step(userId).catch(() => undefined);
+  }
+
+  /**
+   * A step run after an account is deleted, for what lives outside the database (an import's
+   * temporary files, its running jobs): the modules that own those register it.
+   */
+  onDeleted(step: (userId: string) => Promise<void>): void {
+    this.deletedSteps.push(step);
   }
 
   /** Registers work to end before an account's rows are deleted (its chat streams); awaited in order. */

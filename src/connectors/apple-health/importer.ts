@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/schema.ts';
 import type { CommitResult, TimeSeriesStore } from '../timeseries/store.ts';
 import { recoverUnfinishedImports, StagedImport } from '../timeseries/staged-import.ts';
 import { findJob } from '../../db/jobs.ts';
 import { usersWithStagedImports } from '../../db/wearables.ts';
-import { openExport, DEFAULT_ZIP_LIMITS, type ZipLimits } from './open-export.ts';
+import { openExport } from './open-export.ts';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.ts';
+import { makeSpillDir } from './temp-files.ts';
 import type { ParseCounts } from './parse-export.ts';
 import { samplerWarnings } from './export-samples.ts';
 import { parseInWorker } from './parse-in-worker.ts';
@@ -34,8 +36,18 @@ export interface ImportOptions {
   onClinicalRecords?(resources: unknown[]): Promise<void>;
   /** Names the import's pending rows (the job id for uploads); random when not given. */
   importId?: string;
+  /**
+   * Called inside the transaction that publishes the samples (the commit point), with the
+   * counts known then: the job records there, atomically, that this import's work is saved.
+   */
+  onPublish?(trx: Transaction<Database>, committed: CommittedImport): Promise<void>;
+  /** Called once the clinical records are imported too (the import's last write). */
+  onClinicalDone?(): Promise<void>;
   warn?(message: string): void;
 }
+
+/** What is known to be saved at the commit point: the summary but for the daily items and clinical records written after it. */
+export type CommittedImport = Omit<ImportSummary, 'seconds' | 'phases' | 'clinicalRecords'> & { clinicalRecordFiles: number };
 
 export interface ImportSummary extends ParseCounts, CommitResult {
   entryName: string | null;
@@ -70,7 +82,7 @@ export class AppleHealthImporter {
     private readonly db: Kysely<Database>,
     private readonly store: TimeSeriesStore,
     private readonly log: Logger,
-    private readonly opts: { zipLimits?: ZipLimits; spillDir?: string } = {},
+    private readonly opts: { limits?: ImportLimits; spillDir?: string } = {},
   ) {}
 
   async import(path: string, userId: string, o: ImportOptions = {}): Promise<ImportSummary> {
@@ -95,8 +107,10 @@ export class AppleHealthImporter {
   }
 
   /** Finishes or removes what earlier, interrupted imports of this user left (see StagedImport). */
-  async recover(userId: string): Promise<void> {
+  async recover(userId: string, o: { finishing?: string } = {}): Promise<void> {
     const r = await recoverUnfinishedImports(this.db, this.store, userId, async (id) => {
+      // The job being finished after a restart is still "running" in its row, but nothing runs it.
+      if (id === o.finishing) return false;
       if (this.running.has(id)) return true;
       const job = /^[0-9a-f-]{36}$/i.test(id) ? await findJob(this.db, id) : undefined;
       return job ? job.status === 'queued' || job.status === 'running' : undefined;
@@ -107,13 +121,17 @@ export class AppleHealthImporter {
   private async run(path: string, userId: string, importId: string, o: ImportOptions): Promise<ImportSummary> {
     const started = performance.now();
     await this.recover(userId);
-    const exp = await openExport(path, this.opts.zipLimits ?? DEFAULT_ZIP_LIMITS);
-    o.onProgress?.({ phase: 'parsing', done: 0, total: exp.xmlBytes, records: 0 });
-    // A private (0700) folder for the daily items waiting for publishing; the prefix lets a restart clean it up.
-    const baseDir = this.opts.spillDir ?? tmpdir();
-    mkdirSync(baseDir, { recursive: true, mode: 0o700 });
-    const workDir = mkdtempSync(join(baseDir, 'cv-spill-'));
+    const limits = this.opts.limits ?? DEFAULT_IMPORT_LIMITS;
+    const exp = await openExport(path, limits, await this.store.keysFor(userId, this.db));
+    // A private (0700) folder for the daily items waiting for publishing (sealed, see StagedImport);
+    // its name tells its user and process, so a restart or the account's deletion finds it.
+    let workDir: string | undefined;
     try {
+      // Every clinical record is checked against the limits before anything is saved: a refused
+      // record fails the import while the vault is still exactly as it was.
+      await exp.checkClinicalRecords();
+      o.onProgress?.({ phase: 'parsing', done: 0, total: exp.xmlBytes, records: 0 });
+      workDir = makeSpillDir(this.opts.spillDir ?? tmpdir(), userId);
       const phases = { parse: 0, stage: 0, publish: 0, items: 0 };
       let bytes = 0;
       let records = 0;
@@ -144,7 +162,11 @@ export class AppleHealthImporter {
         for (const w of samplerWarnings(parsed.report, parsed.counts.controlCharsRemoved)) o.warn?.(w);
         o.signal?.throwIfAborted();
         const p0 = performance.now();
-        await staged.publish();
+        const { counts: c, report: rep } = parsed;
+        await staged.publish(async (trx) => {
+          const committed: CommittedImport = { ...c, ...staged.result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: rep.samples, skipped: rep.skipped, exportDate: rep.exportDate, clinicalRecordFiles: exp.clinicalRecordNames.length };
+          await o.onPublish?.(trx, committed);
+        });
         phases.publish = (performance.now() - p0) / 1000;
       } catch (e) {
         await parse.stop();
@@ -164,29 +186,36 @@ export class AppleHealthImporter {
       if (exp.clinicalRecordNames.length) {
         if (!o.onClinicalRecords) o.warn?.(`${exp.clinicalRecordNames.length} clinical record(s) in the export were not imported: the FHIR import is not available.`);
         else {
+          // Records are handed over in batches bounded by their size (a byte budget), not their number.
           let batch: unknown[] = [];
+          let held = 0;
+          const hand = async () => {
+            await o.onClinicalRecords!(batch);
+            clinicalRecords += batch.length;
+            (batch = []), (held = 0);
+          };
           for (const name of exp.clinicalRecordNames) {
+            let r: Awaited<ReturnType<typeof exp.readClinicalRecord>>;
             try {
-              batch.push(await exp.readClinicalRecord(name));
+              r = await exp.readClinicalRecord(name);
             } catch {
               o.warn?.('A clinical record file could not be read as JSON and was skipped.');
               continue;
             }
-            if (batch.length >= 100) {
-              await o.onClinicalRecords(batch);
-              clinicalRecords += batch.length;
-              batch = [];
-            }
+            if (!r) continue;
+            if (batch.length && (held + r.bytes > limits.maxClinicalBytesInFlight || batch.length >= 100)) await hand();
+            batch.push(r.resource);
+            held += r.bytes;
           }
-          if (batch.length) await o.onClinicalRecords(batch);
-          clinicalRecords += batch.length;
+          if (batch.length) await hand();
         }
       }
+      await o.onClinicalDone?.();
       const seconds = (performance.now() - started) / 1000;
       this.log.info({ userId, records: counts.records, samples: report.samples, added: result.samplesAdded, days: result.daysChanged, ms: Math.round(seconds * 1000) }, 'apple health import committed');
       return { ...counts, ...result, entryName: exp.entryName, xmlBytes: exp.xmlBytes, samples: report.samples, skipped: report.skipped, clinicalRecords, exportDate: report.exportDate, seconds, phases };
     } finally {
-      rmSync(workDir, { recursive: true, force: true });
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
       exp.close();
     }
   }

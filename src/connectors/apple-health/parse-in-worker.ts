@@ -6,6 +6,7 @@ import type { SamplerReport } from './export-samples.ts';
 import type { ParseCounts } from './parse-export.ts';
 import type { FromWorker, ToWorker } from './parse-messages.ts';
 import { ExportTextDecoder } from './xml-clean.ts';
+import { PARSE_WORKER_HEAP_MB } from './import-limits.ts';
 
 /**
  * Characters sent and not yet parsed, and group batches received and not yet taken: memory stays
@@ -41,7 +42,8 @@ export interface WorkerParse {
  * bytes read and records parsed so far.
  */
 export function parseInWorker(input: Readable, source: string, o: { signal?: AbortSignal; onRead?(bytes: number, records: number): void } = {}): WorkerParse {
-  const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { execArgv: [], workerData: { source } });
+  // A heap of its own: a file that still exhausts it ends the worker (and the job), never the gateway.
+  const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { execArgv: [], workerData: { source }, resourceLimits: { maxOldGenerationSizeMb: PARSE_WORKER_HEAP_MB } });
   running++;
   // Decoding and cleaning run here, beside the database, leaving the worker the XML itself.
   const decoder = new ExportTextDecoder();
@@ -71,7 +73,9 @@ export function parseInWorker(input: Readable, source: string, o: { signal?: Abo
     else fail(m.code === 'export_invalid' ? new ExportFormatError(m.message) : new Error(m.message));
     notify();
   });
-  worker.on('error', (e) => fail(e as Error));
+  worker.on('error', (e) =>
+    fail((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ExportFormatError(`The export needed more than ${PARSE_WORKER_HEAP_MB} MB of memory to parse (limit PARSE_WORKER_HEAP_MB): the import was refused and nothing from this file was saved.`) : (e as Error)),
+  );
   worker.on('exit', () => {
     running--;
     if (!done) fail(new Error('The XML parser stopped before the end of the export.'));

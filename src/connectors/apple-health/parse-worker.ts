@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DayGrouper } from '../timeseries/day-groups.ts';
+import { MAX_SAMPLE_BYTES_IN_FLIGHT } from './import-limits.ts';
 import { packGroup } from '../timeseries/packed-group.ts';
 import { ExportSampler } from './export-samples.ts';
 import { HealthXmlParser } from './parse-export.ts';
@@ -15,7 +16,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 const { source } = workerData as { source: string };
 // Deduplicated, packed and with its daily item here, so that the main thread (which also runs
 // the database) only seals and writes a group when nothing is stored for its day yet.
-const grouper = new DayGrouper((groups) => post({ type: 'groups', groups: groups.map(([k, s]) => packGroup(source, k.metric, k.day, s)) }));
+const grouper = new DayGrouper((groups) => post({ type: 'groups', groups: groups.map(([k, s]) => packGroup(source, k.metric, k.day, s)) }), 10_000, MAX_SAMPLE_BYTES_IN_FLIGHT);
 const sampler = new ExportSampler((s) => grouper.add(s));
 const parser = new HealthXmlParser(sampler);
 let failed = false;

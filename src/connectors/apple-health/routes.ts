@@ -1,14 +1,15 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../gateway/context.ts';
 import { requireAuth } from '../../gateway/auth-middleware.ts';
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors.ts';
+import type { UserKeys } from '../../vault/crypto.ts';
 import { APPLE_HEALTH_JOB, type AppleHealthJobParams } from './job.ts';
+import { sealingStream } from './sealed-upload.ts';
+import { uploadPath } from './temp-files.ts';
 
 /** 413 that also closes the connection: the rest of the refused body must not be read as the next request. */
 const tooLarge = (limit: number) => new AppError('payload_too_large', new PayloadTooLargeError(limit).message, undefined, { Connection: 'close' });
@@ -36,10 +37,11 @@ export function sniffExport(b: Buffer): 'zip' | 'xml' | 'other' | undefined {
 
 /**
  * `POST /api/imports/apple-health`: the body (export.zip or export.xml) is streamed to a
- * private file under the data dir — never held in memory — with MAX_IMPORT_BYTES enforced
- * while it arrives; then an import job is queued → 202 {jobId}.
+ * private file under the data dir — never held in memory, and sealed with the user's data key
+ * as it is written (nothing of it is ever plain on disk) — with MAX_IMPORT_BYTES enforced while
+ * it arrives; then an import job is queued → 202 {jobId}.
  */
-export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
+export function appleHealthRoutes(importDir: string, keysFor: (userId: string) => Promise<UserKeys>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/apple-health', requireAuth(), async (c) => {
     const { config, jobs, log } = c.var.deps;
@@ -51,7 +53,9 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
     const body = c.req.raw.body;
     if (!body) throw new AppError('bad_request', 'Send the export.zip or export.xml as the request body.');
     await mkdir(importDir, { recursive: true, mode: 0o700 });
-    const path = join(importDir, `${randomUUID()}.upload`);
+    const userId = c.var.principal.userId;
+    const path = uploadPath(importDir, userId);
+    const keys = await keysFor(userId);
     let received = 0;
     let head: Buffer | null = Buffer.alloc(0);
     const cap = new Transform({
@@ -73,7 +77,7 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
       },
     });
     try {
-      await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), cap, createWriteStream(path, { mode: 0o600 }));
+      await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), cap, sealingStream(keys), createWriteStream(path, { mode: 0o600 }));
     } catch (e) {
       await rm(path, { force: true });
       if (e instanceof AppError) throw e;
@@ -84,7 +88,11 @@ export function appleHealthRoutes(importDir: string): Hono<AppEnv> {
       throw new AppError('bad_request', 'The request body is empty: send the export.zip or export.xml.');
     }
     const params: AppleHealthJobParams = { path, deleteAfter: true };
-    const { jobId } = await jobs.enqueue({ type: APPLE_HEALTH_JOB, userId: c.var.principal.userId, params });
+    // If the job cannot be queued (the account was deleted meanwhile), no job would ever remove the file.
+    const { jobId } = await jobs.enqueue({ type: APPLE_HEALTH_JOB, userId, params }).catch(async (e: unknown) => {
+      await rm(path, { force: true });
+      throw e;
+    });
     log.info({ jobId, bytes: received }, 'apple health upload queued');
     return c.json({ jobId }, 202);
   });

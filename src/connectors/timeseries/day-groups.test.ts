@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DayGrouper } from './day-groups.ts';
+import { DayGrouper, sampleBytes } from './day-groups.ts';
 import type { Sample } from './sample.ts';
 import type { DayGroup } from './store.ts';
 
@@ -25,5 +25,25 @@ describe('DayGrouper', () => {
     for (let i = 0; i < 40; i++) g.add(s(`2024-01-0${(i % 5) + 1}`, i));
     g.end();
     expect(out.flat().reduce((a, [, list]) => a + list.length, 0)).toBe(40);
+  });
+
+  it('holds samples up to a byte budget, not only a count: long strings are handed over early', () => {
+    const out: DayGroup[][] = [];
+    const budget = 1024 * 1024;
+    const g = new DayGrouper((x) => out.push(x), 10_000, budget);
+    const long = (i: number): Sample => ({ ...s('2024-01-01', i), sourceName: 'x'.repeat(100_000) });
+    let held = 0;
+    let most = 0;
+    for (let i = 0; i < 50; i++) {
+      const before = out.length;
+      g.add(long(i));
+      held = out.length > before ? 0 : held + sampleBytes(long(i));
+      most = Math.max(most, held);
+    }
+    g.end();
+    // 50 samples of ~200 KB each: far under the count limit, yet never more than the budget held at once.
+    expect(out.length).toBeGreaterThanOrEqual(9);
+    expect(most).toBeLessThan(budget);
+    expect(out.flat().reduce((a, [, list]) => a + list.length, 0)).toBe(50);
   });
 });

@@ -1,6 +1,5 @@
-import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Kysely } from 'kysely';
+import { rmSync } from 'node:fs';
+import type { Kysely, Transaction } from 'kysely';
 import type { ImportItem } from '../../vault/items.ts';
 import type { Database } from '../../db/schema.ts';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../db/wearables.ts';
 import { chunks, emptyResult, type CommitResult, type DayGroup, type TimeSeriesStore } from './store.ts';
 import { packGroup, type PackedGroup } from './packed-group.ts';
+import { readSealedSpill, SealedSpillWriter } from './sealed-spill.ts';
 
 export class ImportConflictError extends Error {
   constructor() {
@@ -44,7 +44,8 @@ export class StagedImport {
   private readonly changed: BatchKey[] = [];
   private published = false;
 
-  private itemsFd: number | undefined;
+  private items: SealedSpillWriter | undefined;
+  private itemRecords = 0;
   private analyzedAt = 0;
   /** Keys (`metric\0day`) staged so far, and the item file's line of each key's latest item. */
   private readonly stagedKeys = new Set<string>();
@@ -52,9 +53,9 @@ export class StagedImport {
   private itemCount = 0;
 
   /**
-   * @param itemFile where the daily items built while staging wait for publishing (one JSON line
-   *   each, in a private directory the caller removes — they hold the same data as the upload).
-   *   Without it they are rebuilt from the published batches.
+   * @param itemFile where the daily items built while staging wait for publishing (JSON lines,
+   *   sealed with the user's data key in records — see sealed-spill.ts — in a private directory
+   *   the caller removes). Without it they are rebuilt from the published batches.
    */
   constructor(
     private readonly db: Kysely<Database>,
@@ -75,7 +76,7 @@ export class StagedImport {
     const valueIsIdentity = o.valueIsIdentity ?? true;
     // Taken before staging: a batch another import publishes meanwhile makes publish() refuse (conflict).
     const liveMetrics = await this.store.liveMetrics(this.db, this.userId, this.source);
-    if (this.itemFile && this.itemsFd === undefined) this.itemsFd = openSync(this.itemFile, 'w', 0o600);
+    if (this.itemFile && this.items === undefined) this.items = new SealedSpillWriter(this.itemFile, keys, this.importId);
     try {
       for await (const chunk of chunksOf(groups, (g) => packGroup(this.source, g[0].metric, g[0].day, g[1], valueIsIdentity))) {
         o.signal?.throwIfAborted();
@@ -91,17 +92,22 @@ export class StagedImport {
           this.analyzedAt = this.changed.length;
           await analyzeBatches(this.db);
         }
-        if (this.itemsFd !== undefined && staged.length) writeSync(this.itemsFd, staged.map((s) => s.item).join('\n') + '\n');
+        if (this.items && staged.length) this.items.append(staged.map((s) => s.item).join('\n'));
         o.onChunk?.(chunk.reduce((a, g) => a + g.count, 0));
       }
     } finally {
-      if (this.itemsFd !== undefined) closeSync(this.itemsFd);
-      this.itemsFd = undefined;
+      if (this.items) this.itemRecords = this.items.records;
+      this.items?.close();
+      this.items = undefined;
     }
   }
 
-  /** The commit point: pending rows become live in one short transaction. */
-  async publish(): Promise<void> {
+  /**
+   * The commit point: pending rows become live in one short transaction. `inside(trx)` runs in
+   * that same transaction, so what the caller records there (the job's "saved" mark) is true
+   * exactly when the samples are.
+   */
+  async publish(inside?: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     if (this.changed.length - this.analyzedAt >= 500) await analyzeBatches(this.db);
     const keys = await this.store.keysFor(this.userId, this.db);
     const marker = keys.encrypt(markerAad(this.source, this.importId), JSON.stringify(this.changed.map((k) => [k.metric, k.day])));
@@ -109,6 +115,7 @@ export class StagedImport {
       const r = await publishStaged(trx, this.userId, this.source, this.importId);
       if (r.conflicts) throw new ImportConflictError();
       if (this.changed.length) await putItemsMarker(trx, this.userId, this.source, this.importId, marker);
+      await inside?.(trx);
     });
     this.published = true;
   }
@@ -131,12 +138,18 @@ export class StagedImport {
       await this.db.transaction().execute((trx) => this.store.writeItems(trx, this.userId, items, this.result));
       done += items.length;
       onDays?.(done, this.changed.length);
+      // The next batch is often already in memory (decrypted): without a turn of the event loop
+      // here, the embedded database's answers come back as microtasks and no waiting request
+      // (a job poll, /health) would be read until every item was written.
+      await new Promise<void>((ok) => setImmediate(ok));
     };
-    for await (const text of createInterface({ input: createReadStream(this.itemFile), crlfDelay: Infinity })) {
-      if (!text) continue;
-      if (!latest.has(++line)) continue;
-      batch.push(JSON.parse(text) as ImportItem);
-      if (batch.length >= 200) await flush();
+    const keys = await this.store.keysFor(this.userId, this.db);
+    for await (const record of readSealedSpill(this.itemFile, keys, this.importId, this.itemRecords)) {
+      for (const text of record.split('\n')) {
+        if (!latest.has(++line)) continue;
+        batch.push(JSON.parse(text) as ImportItem);
+        if (batch.length >= 200) await flush();
+      }
     }
     if (batch.length) await flush();
     rmSync(this.itemFile, { force: true });

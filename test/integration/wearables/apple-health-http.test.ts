@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.ts';
-import { importDir, removeStaleImportFiles } from '../../../src/connectors/wearables-module.ts';
+import { importDir } from '../../../src/connectors/wearables-module.ts';
+import { removeOrphanImportFiles } from '../../../src/connectors/apple-health/temp-files.ts';
 import { FIXTURES, expectedFromXml, fixture, storedSamples } from './helpers.ts';
 import { generateExport } from '../../../bench/gen-apple-health.ts';
 import { tmpdir } from 'node:os';
@@ -140,17 +142,23 @@ describe('POST /api/imports/apple-health', () => {
     expect((await rt.api('GET', '/api/wearables/oura/connect', { token })).status).toBe(404);
   });
 
-  it('removes uploads left by a stopped process once they are a day old, never fresh ones', async () => {
+  it('at start, removes uploads no queued job will read and spill folders of dead processes, nothing else', async () => {
     const dir = importDir(rt.deps);
     mkdirSync(dir, { recursive: true });
-    const old = join(dir, 'left-behind.upload');
-    const fresh = join(dir, 'in-flight.upload');
-    writeFileSync(old, 'x');
-    writeFileSync(fresh, 'y');
-    const dayAgo = (Date.now() - 25 * 3600_000) / 1000;
-    utimesSync(old, dayAgo, dayAgo);
-    expect(await removeStaleImportFiles(dir)).toBe(1);
-    expect(existsSync(old)).toBe(false);
-    expect(existsSync(fresh)).toBe(true);
+    const u = '0b5a3c9e-1111-4222-8333-944455556666';
+    const orphan = join(dir, `${u}.0b5a3c9e-aaaa-4bbb-8ccc-9ddd00001111.upload`);
+    const queued = join(dir, `${u}.0b5a3c9e-aaaa-4bbb-8ccc-9ddd00002222.upload`);
+    const legacy = join(dir, 'left-behind.upload');
+    // A process that has surely exited (its pid is spent), this process (nothing of it runs at start) and a live other one.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const deadSpill = join(dir, `cv-spill-${u}-${dead}-abc123`);
+    const ownSpill = join(dir, `cv-spill-${u}-${process.pid}-abc123`);
+    const liveSpill = join(dir, `cv-spill-${u}-${process.ppid}-abc123`);
+    const other = join(dir, 'not-ours.txt');
+    for (const f of [orphan, queued, legacy, other]) writeFileSync(f, 'x');
+    for (const d of [deadSpill, ownSpill, liveSpill]) mkdirSync(d);
+    expect(await removeOrphanImportFiles(dir, new Set([queued]))).toBe(4);
+    expect([orphan, legacy, deadSpill, ownSpill].filter((f) => existsSync(f))).toEqual([]);
+    expect([queued, liveSpill, other].every((f) => existsSync(f))).toBe(true);
   });
 });
