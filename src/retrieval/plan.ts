@@ -46,6 +46,9 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   const atVisit = (classes.has('labs') || classes.has('vitals')) && classes.has('visits') && !classes.has('billing');
   if (atVisit) classes.delete('visits');
   const loose = others.filter((t) => !t.classes?.length);
+  // Words of no entry of ours ("ferritin", "metformin", "knee") are a topic of their own.
+  const words = !measures.length && !others.length && intent.freeWords.length ? adhocTopic(intent.freeWords) : null;
+  if (words) loose.push(words);
   const jobs: Promise<void>[] = [];
   for (const t of measures) jobs.push(measureSections(r, t, intent, out));
   const billing = classes.has('billing');
@@ -58,19 +61,23 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
     jobs.push(classSection(r, c, { ...intent, atVisit: atVisit && intent.latest }, own, intent.classes.length ? loose : [], out));
   }
   // Topics of no class with no class asked (an echo, a diagnosis word): any clinical record about them.
-  if (loose.length && !classes.size) jobs.push(looseTopics(r, loose, out));
+  let wordsFound = false;
+  if (words && !classes.size) jobs.push(wordSections(r, words, intent, out).then((found) => void (wordsFound = found)));
+  const named = loose.filter((t) => !t.adhoc);
+  if (named.length && !classes.size) jobs.push(looseTopics(r, named, out));
   await Promise.all(jobs);
-  out.structured = measures.length > 0 || classes.size > 0 || loose.length > 0;
+  out.structured = measures.length > 0 || classes.size > 0 || named.length > 0 || wordsFound;
   return out;
 }
 
 async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<void> {
   const all = intent.trend || intent.list;
-  const [readings, notes] = await Promise.all([
+  const [readings, notes, days] = await Promise.all([
     ofTopic(r, t, ['fhir.Observation'], { limit: all ? 800 : 200 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
     ofTopic(r, t, NOTE_KINDS, { limit: 10 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
+    ofTopic(r, t, ['wearable.*'], { limit: all ? 120 : 14 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
   ]);
-  if (!readings.length && !notes.length) {
+  if (!readings.length && !notes.length && !days.length) {
     out.absent.push(`${t.words[0]} reading`);
     out.sections.push(absence(t.words[0], `No ${t.words[0]} readings${inPeriod(r)} are shared with the assistant.`));
     return;
@@ -84,6 +91,7 @@ async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned
     if (baseline) section.lines.push({ text: `${ymd(baseline.date)}: ${baseline.facts?.value || nameOf(baseline)} (the last reading before the period)`, itemIds: [baseline.id], required: true });
     out.sections.push(section);
   }
+  if (days.length) out.sections.push({ kind: 'records', title: `Wearable days about ${t.words[0]}, newest first`, lines: days.map((x) => recordLine(x, 240)) });
   if (notes.length) out.sections.push({ kind: 'records', title: `Notes and documents about ${t.words[0]}, newest first`, lines: notes.map((x) => recordLine(x)) });
 }
 
@@ -110,7 +118,7 @@ async function classSection(r: Reader, c: ClassId, intent: Intent & { atVisit?: 
     if (matched.length) {
       recs = matched;
       title = `${title} about ${names}`;
-    } else out.sections.push(absence(names, `No ${names} record is among the shared ${cls.noun} records; all of them follow.`));
+    } else if (about.some((t) => !t.adhoc)) out.sections.push(absence(names, `No ${names} record is among the shared ${cls.noun} records; all of them follow.`));
   }
   if (!recs.length) {
     out.sections.push(absence(title, `None of the shared ${cls.noun} records is ${intent.status === 'past' ? 'stopped or resolved' : 'current'}; all of them follow.`));
@@ -253,4 +261,35 @@ export async function periodDigest(r: Reader): Promise<ContextSection[]> {
   if (tests.length) out.push({ kind: 'list', title: 'Lab results in the period (latest of each test)', lines: tests.map((s) => ({ text: `${s.name}: ${s.recs[0].facts?.value || '(no value)'} on ${ymd(s.recs[0].date)}`, itemIds: [s.recs[0].id] })) });
   if (notes.length) out.push({ kind: 'records', title: 'Notes and documents in the period', lines: notes.map((x) => recordLine(x, 240)) });
   return out;
+}
+
+/** A topic made of the question's own words. */
+export function adhocTopic(words: string[]): Topic {
+  const w = words.filter((x) => x.length > 2 && !/^\d+$/.test(x));
+  return { id: 'words', words: w, display: w, adhoc: true };
+}
+
+/**
+ * Records of any clinical kind whose names hold the question's own words, shaped by kind:
+ * readings as series, medications, problems, vaccines and procedures as lists, visits, the rest
+ * as records. Nothing found is not said: free-text search (and the vector) get their turn.
+ */
+async function wordSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<boolean> {
+  if (!t.words.length) return false;
+  const recs = (await ofTopic(r, t, CLINICAL_KINDS, { limit: 300 })).filter((x) => matchesTopic(x, t));
+  if (!recs.length) return false;
+  const about = t.words.join(' ');
+  const of = (kinds: string[]) => recs.filter((x) => kinds.includes(x.kind));
+  const readings = of(['fhir.Observation']);
+  for (const s of seriesOf(readings)) out.sections.push(seriesSection(s.name, s.recs, { max: intent.trend || intent.list ? ALL_READINGS : LATEST_READINGS }));
+  for (const c of ['conditions', 'medications', 'allergies', 'immunizations', 'procedures'] as ClassId[]) {
+    const xs = of(classById.get(c)!.kinds);
+    if (xs.length) out.sections.push({ kind: 'list', title: `${titleFor(c, intent)} about ${about}`, lines: groupedList(xs, { dates: c === 'immunizations' || c === 'procedures' ? 'each' : 'span' }) });
+  }
+  const visits = of(['fhir.Encounter']);
+  if (visits.length) out.sections.push({ kind: 'visits', title: `Visits about ${about}, newest first`, lines: visitLines(visits.slice(0, 10), null) });
+  const listed = new Set(['fhir.Observation', 'fhir.Encounter', ...(['conditions', 'medications', 'allergies', 'immunizations', 'procedures'] as ClassId[]).flatMap((c) => classById.get(c)!.kinds)]);
+  const rest = recs.filter((x) => !listed.has(x.kind)).slice(0, 12);
+  if (rest.length) out.sections.push({ kind: 'records', title: `Other records about ${about}, newest first`, lines: rest.map((x) => recordLine(x)) });
+  return true;
 }

@@ -21,6 +21,7 @@ describe('understand', () => {
     expect(read('Summarise my records').overview).toBe(true);
     expect(read('summarize my medications')).toMatchObject({ overview: false, classes: ['medications'] });
     expect(read('What do my records say about my knee?').overview).toBe(false);
+    expect(read('I am seeing a new cardiologist next week. Can you put together a summary of my health?').overview).toBe(true);
   });
 
   it('names the record classes of everyday words', () => {

@@ -45,6 +45,7 @@ const PREVIOUS = marker('the one before|one before|before that|before this|previ
 const CURRENT = marker('current|currently|active|still|now|ongoing|present|right now|these days|at the moment|am i on|im on|i am on|do i take|taking');
 const PAST = marker('stop|stopped|quit|past|former|old|resolved|discontinued|used to|no longer|ended|cured|went away|gone|inactive|previously|in the past');
 const OVERVIEW = marker('summarize|summary|overview|new doctor|my health|health summary|medical summary|big picture|everything about me|about my health|whole record|my records|medical history|health history|tell me about myself|whats in my record|what is in my record|brief me|rundown|recap|my chart|my history|key points|know about me|what do you know|health record|medical record|whole chart|full picture');
+const ABOUT = new Set(['about', 'regarding', 'concerning', 're']);
 const FOLLOW_START = marker('and|what about|how about|and what about|same for|also|and the|and my|and how|ok and|then');
 
 function findPhrase(toks: string[], p: string[], from = 0): number {
@@ -92,8 +93,10 @@ export function understand(question: string, now = new Date()): Intent {
   else if (hasAny(toks, CURRENT)) status = 'current';
   for (const m of [LATEST, LIST, TREND, PREVIOUS, CURRENT, PAST, OVERVIEW]) for (const p of m) take(toks, used, p.words);
   const freeWords = [...new Set(toks.filter((t, i) => !used[i] && !STOP_WORDS.has(t) && t.length > 1))];
-  // "What do my records say about my knee?" is about the knee, not an overview.
-  const overview = hasAny(toks, OVERVIEW) && !topics.size && classes.size === 0 && freeWords.length === 0;
+  // "What do my records say about my knee?" is about the knee, not an overview; "I see a new
+  // cardiologist: can you put together a summary of my health?" is one.
+  const aboutWord = toks.some((t, i) => ABOUT.has(t) && freeWords.includes(toks.slice(i + 1).find((x) => !STOP_WORDS.has(x)) ?? ''));
+  const overview = hasAny(toks, OVERVIEW) && !topics.size && classes.size === 0 && !aboutWord;
   const startsAsFollowUp = FOLLOW_START.some((p) => findPhrase(toks, p.words) === 0);
   const refersBack = /\b(it|that|those|them|this|these|there|then)\b/i.test(filter.rest);
   const followUp = previous || (startsAsFollowUp && toks.length <= 12) || (refersBack && !topics.size && !overview && toks.length <= 12);

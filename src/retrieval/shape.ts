@@ -43,7 +43,9 @@ export function matchesTopic(r: Rec, t: Topic): boolean {
   // A coded record is judged by its names; free text (a note, a document) also by the person's words.
   const hay = r.facts?.haystack ?? `${r.title} ${r.text}`.toLowerCase();
   const words = r.facts ? t.display : [...t.display, ...t.words];
-  return words.some((w) => new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`, 'i').test(hay) || (w.length > 5 && hay.includes(w)));
+  // The question's own words are folded ("stones" → "stone"): they match as word beginnings.
+  const end = t.adhoc ? '' : '($|[^a-z0-9])';
+  return words.some((w) => new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${end}`, 'i').test(hay) || (w.length > 5 && hay.includes(w)));
 }
 
 /** The record's name without the date the importer appended to its title. */

@@ -105,6 +105,8 @@ export interface Topic {
   classes?: ClassId[];
   /** A measurement: its readings form a series. */
   measure?: boolean;
+  /** Made of the question's own words (no entry of ours): matched as word beginnings, never said absent. */
+  adhoc?: boolean;
 }
 
 export const TOPICS: Topic[] = [
