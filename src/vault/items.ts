@@ -256,14 +256,34 @@ export class ItemService {
     return { total: c.total, sharedWithAi: c.shared_with_ai, secret: c.secret };
   }
 
-  async exportAll(userId: string): Promise<ItemDetail[]> {
+  /**
+   * One page of the user's items, decrypted, newest first (the export streams them page by page).
+   * `next` is where the following page starts, absent after the last page.
+   */
+  async exportPage(userId: string, after?: repo.ItemKeyset, limit = 200): Promise<{ items: ItemDetail[]; next?: repo.ItemKeyset }> {
     const keys = await this.keys.forUser(userId);
-    const rows = await repo.listAllItemsForExport(this.db, userId);
-    return rows.map((r) => ({
-      ...this.view(keys, r),
-      text: keys.decryptText('text', r.text_enc),
-      content: keys.decryptJson('content', r.content_enc),
-    }));
+    const rows = await repo.listItemsForExport(this.db, userId, after, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((r) => ({
+        ...this.view(keys, r),
+        text: keys.decryptText('text', r.text_enc),
+        content: keys.decryptJson('content', r.content_enc),
+      })),
+      ...(rows.length === limit && last ? { next: { sortKey: last.sort_key, id: last.id } } : {}),
+    };
+  }
+
+  /** Every item of the user, decrypted, in memory (tests and small vaults; the export streams pages). */
+  async exportAll(userId: string): Promise<ItemDetail[]> {
+    const out: ItemDetail[] = [];
+    let after: repo.ItemKeyset | undefined;
+    do {
+      const page = await this.exportPage(userId, after, 500);
+      out.push(...page.items);
+      after = page.next;
+    } while (after);
+    return out;
   }
 
   /** Encrypts, fingerprints and blind-indexes items (one stemming round trip for the batch). */
