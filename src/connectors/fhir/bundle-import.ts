@@ -12,17 +12,19 @@ import { parseBundleText } from './bundle-body.ts';
 import { bundleSource } from './bundle-source.ts';
 import { entryName, entryProblem } from './entry-limits.ts';
 import { Yielder } from '../../lib/yielder.ts';
+import { AdaptiveBatch } from '../../lib/adaptive-batch.ts';
 import { sqlState } from '../../db/errors.ts';
 
 export const FHIR_BUNDLE_JOB = 'fhir.bundle-import';
 /** Entries per slice: progress is reported and the upload's abort signal checked between slices. */
 const SLICE = 500;
 /**
- * Items per database statement. The embedded database runs each statement to its end on the
- * gateway's only thread, so one statement must stay short (≈20–40 ms here) for /health and
- * chats to keep answering during a large import.
+ * Items per database write, adapted to how long writes take: the embedded database runs each
+ * statement to its end on the gateway's only thread, so one write (stemming, then the upsert)
+ * must stay short for /health and chats to keep answering during a large import.
  */
-const WRITE_BATCH = 100;
+const WRITE_TARGET_MS = 40;
+const WRITE_BATCH = { min: 10, max: 250, first: 50 };
 
 /** Checks an uploaded body is a FHIR Bundle (synchronously, so a bad file is refused at once). */
 export function parseBundle(raw: string): { entries: number } {
@@ -103,11 +105,12 @@ export class BundleImports {
     const refused = total.skipped;
     const index = new ResourceIndex(flatten([{ ...bundle, entry: kept }]));
     await yielder.now();
+    const batch = new AdaptiveBatch(WRITE_TARGET_MS, WRITE_BATCH.min, WRITE_BATCH.max, WRITE_BATCH.first);
     for (let i = 0; i < kept.length; i += SLICE) {
       ctx.signal.throwIfAborted();
       // The Bundle's own labels travel with each slice.
       const slice = { resourceType: 'Bundle', meta: bundle.meta, entry: kept.slice(i, i + SLICE) };
-      const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, index, checked: true, yielder, batchSize: WRITE_BATCH });
+      const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, index, checked: true, yielder, batch });
       total.inserted += r.inserted;
       total.updated += r.updated;
       total.unchanged += r.unchanged;

@@ -7,6 +7,7 @@ import { summarize } from './map/summarize.ts';
 import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES, R5_RESOURCE_TYPES } from './resource-types.ts';
 import { entryName, entryProblem } from './entry-limits.ts';
 import { Yielder } from '../../lib/yielder.ts';
+import type { AdaptiveBatch } from '../../lib/adaptive-batch.ts';
 import { isDataRefusal } from '../../db/errors.ts';
 
 export interface FhirImportResult {
@@ -31,6 +32,8 @@ export interface FhirImportOptions {
   checked?: boolean;
   /** Shares the event loop during a long import (one per job, so its budget spans the slices). */
   yielder?: Yielder;
+  /** Items per database batch, sized by how long the last batches took (overrides batchSize). */
+  batch?: AdaptiveBatch;
 }
 
 /** FHIR ids are [A-Za-z0-9.-]{1,64}; Epic's run longer, so the length limit is relaxed. */
@@ -111,7 +114,9 @@ export async function importFhirResources(
     const items_ = batch.splice(0);
     await yielder.maybe();
     try {
+      const started = performance.now();
       add(counts, await items.importItems(userId, items_));
+      opts.batch?.took(items_.length, performance.now() - started);
     } catch (e) {
       if (!isDataRefusal(e)) throw e;
       // The database refused a value of one item (nothing of the batch was written): store the
@@ -165,7 +170,7 @@ export async function importFhirResources(
       sensitivity: ctx.sensitivity(r, inherited),
       categories: s.categories.map(noNul),
     });
-    if (batch.length >= (opts.batchSize ?? 250)) await flush();
+    if (batch.length >= (opts.batch?.size ?? opts.batchSize ?? 250)) await flush();
   }
   await flush();
   return counts;
