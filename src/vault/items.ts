@@ -129,23 +129,34 @@ export class ItemService {
     return { item: await this.get(userId, id), created };
   }
 
-  /** Idempotent batch import keyed by (source, sourceId); see repo.upsertItems for the rules. */
-  async importItems(userId: string, items: ImportItem[], db: Db = this.db): Promise<repo.UpsertResult> {
+  /**
+   * Tells the listeners (embedding upkeep) of items changed earlier: a bulk import that wrote
+   * with `quiet` announces its items now and then instead of after every batch.
+   */
+  announce(userId: string, ids: { inserted: string[]; updated: string[] }): void {
+    this.emit(userId, ids.inserted, 'created');
+    this.emit(userId, ids.updated, 'updated');
+  }
+
+  /**
+   * Idempotent batch import keyed by (source, sourceId); see repo.upsertItems for the rules.
+   * `quiet`: the listeners are not told (the caller announces the items later, see `announce`).
+   */
+  async importItems(userId: string, items: ImportItem[], db: Db = this.db, opts: { quiet?: boolean } = {}): Promise<repo.UpsertResult> {
     if (!items.length) return { inserted: [], updated: [], unchanged: 0 };
     const keys = await this.keys.forUser(userId, db);
     // Within one batch the last version of a sourceId wins, as a later re-import would.
     const byKey = new Map<string, ImportItem>();
     for (const it of items) byKey.set(`${it.source}\u0000${it.sourceId}`, it);
     const writes = await this.seal(db, keys, [...byKey.values()].map((it) => ({ ...it, id: randomUUID() })));
-    return this.upsert(db, userId, writes);
+    return this.upsert(db, userId, writes, opts.quiet);
   }
 
   /** The one write path of keyed items (importers and API re-imports). */
-  private async upsert(db: Db, userId: string, writes: repo.ItemWrite[]): Promise<repo.UpsertResult> {
+  private async upsert(db: Db, userId: string, writes: repo.ItemWrite[], quiet = false): Promise<repo.UpsertResult> {
     const result = await repo.upsertItems(db, writes);
     await this.stats.wrote(db, 'items', result.inserted.length + result.updated.length);
-    this.emit(userId, result.inserted, 'created');
-    this.emit(userId, result.updated, 'updated');
+    if (!quiet) this.announce(userId, result);
     return result;
   }
 

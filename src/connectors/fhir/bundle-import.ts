@@ -5,7 +5,7 @@ import { deleteUpload, findUpload, insertUpload } from '../../db/connections.ts'
 import type { JobContext, JobHandler, JobRunner } from '../../jobs/job-runner.ts';
 import type { ItemService } from '../../vault/items.ts';
 import type { KeyService } from '../../vault/keys.ts';
-import { flatten, importFhirResources, type FhirImportResult } from './import.ts';
+import { flatten, importFhirResources, type FhirImportOptions, type FhirImportResult } from './import.ts';
 import { ResourceIndex } from './map/references.ts';
 import { arr } from './map/datatypes.ts';
 import { parseBundleText } from './bundle-body.ts';
@@ -24,6 +24,8 @@ const SLICE = 500;
  * must stay short for /health and chats to keep answering during a large import.
  */
 const WRITE_TARGET_MS = 40;
+/** How often a running import tells the embedding upkeep about the items it wrote. */
+const ANNOUNCE_EVERY_MS = 15_000;
 const WRITE_BATCH = { min: 10, max: 250, first: 50 };
 
 /** Checks an uploaded body is a FHIR Bundle (synchronously, so a bad file is refused at once). */
@@ -102,23 +104,52 @@ export class BundleImports {
     }
     // Everything in the file is context (a Binary's document, an order's Medication, urn:uuid
     // references), indexed once and imported in slices.
-    const refused = total.skipped;
     const index = new ResourceIndex(flatten([{ ...bundle, entry: kept }]));
     await yielder.now();
     const batch = new AdaptiveBatch(WRITE_TARGET_MS, WRITE_BATCH.min, WRITE_BATCH.max, WRITE_BATCH.first);
+    const pending = { inserted: [] as string[], updated: [] as string[] };
+    let announced = performance.now();
+    const announce = () => {
+      if (pending.inserted.length || pending.updated.length) items.announce(upload.user_id, { inserted: pending.inserted.splice(0), updated: pending.updated.splice(0) });
+      announced = performance.now();
+    };
+    const onWritten = (ids: { inserted: string[]; updated: string[] }) => {
+      pending.inserted.push(...ids.inserted);
+      pending.updated.push(...ids.updated);
+      if (performance.now() - announced > ANNOUNCE_EVERY_MS) announce();
+    };
+    // What was written is announced even when the job fails or stops midway.
+    try {
+      await this.importSlices(ctx, items, upload.user_id, bundle, kept, { index, yielder, batch, onWritten }, total, entries.length - kept.length, entries.length);
+    } finally {
+      announce();
+    }
+    await deleteUpload(this.db, upload.id);
+    return total;
+  }
+
+  private async importSlices(
+    ctx: JobContext<{ uploadId: string; source: string }>,
+    items: ItemService,
+    userId: string,
+    bundle: Record<string, unknown>,
+    kept: unknown[],
+    opts: Pick<FhirImportOptions, 'index' | 'yielder' | 'batch' | 'onWritten'>,
+    total: FhirImportResult,
+    refused: number,
+    count: number,
+  ): Promise<void> {
     for (let i = 0; i < kept.length; i += SLICE) {
       ctx.signal.throwIfAborted();
       // The Bundle's own labels travel with each slice.
       const slice = { resourceType: 'Bundle', meta: bundle.meta, entry: kept.slice(i, i + SLICE) };
-      const r = await importFhirResources(items, upload.user_id, [slice], { source: ctx.params.source, warn: ctx.warn, index, checked: true, yielder, batch });
+      const r = await importFhirResources(items, userId, [slice], { ...opts, source: ctx.params.source, warn: ctx.warn, checked: true });
       total.inserted += r.inserted;
       total.updated += r.updated;
       total.unchanged += r.unchanged;
       total.skipped += r.skipped;
-      ctx.progress(refused + Math.min(kept.length, i + SLICE), entries.length, 'resources');
+      ctx.progress(refused + Math.min(kept.length, i + SLICE), count, 'resources');
     }
-    await deleteUpload(this.db, upload.id);
-    return total;
   }
 }
 

@@ -34,6 +34,12 @@ export interface FhirImportOptions {
   yielder?: Yielder;
   /** Items per database batch, sized by how long the last batches took (overrides batchSize). */
   batch?: AdaptiveBatch;
+  /**
+   * Receives the ids of each written batch instead of the vault's listeners: a bulk import
+   * announces them now and then (each announcement makes the embedding upkeep look over the
+   * user's whole vault, which after every batch held the embedded database for seconds).
+   */
+  onWritten?: (ids: { inserted: string[]; updated: string[] }) => void;
 }
 
 /** FHIR ids are [A-Za-z0-9.-]{1,64}; Epic's run longer, so the length limit is relaxed. */
@@ -109,13 +115,17 @@ export async function importFhirResources(
   const located = flatten(resources, warn, counts);
   const ctx = opts.index ?? new ResourceIndex(opts.context ? [...located, ...flatten(opts.context)] : located);
   const batch: ImportItem[] = [];
+  const written = <R extends { inserted: string[]; updated: string[] }>(r: R): R => {
+    opts.onWritten?.(r);
+    return r;
+  };
   const flush = async () => {
     if (!batch.length) return;
     const items_ = batch.splice(0);
     await yielder.maybe();
     try {
       const started = performance.now();
-      add(counts, await items.importItems(userId, items_));
+      add(counts, written(await items.importItems(userId, items_, undefined, { quiet: !!opts.onWritten })));
       opts.batch?.took(items_.length, performance.now() - started);
     } catch (e) {
       if (!isDataRefusal(e)) throw e;
@@ -124,7 +134,7 @@ export async function importFhirResources(
       for (const it of items_) {
         await yielder.maybe();
         try {
-          add(counts, await items.importItems(userId, [it]));
+          add(counts, written(await items.importItems(userId, [it], undefined, { quiet: !!opts.onWritten })));
         } catch (e2) {
           if (!isDataRefusal(e2)) throw e2;
           counts.skipped++;
