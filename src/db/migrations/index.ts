@@ -9,6 +9,7 @@ import * as sourceFamily from './2026-11-28T10-source-family.ts';
 import * as aiReadable from './2026-11-28T20-ai-readable.ts';
 import * as embeddingsInline from './2026-11-28T30-embeddings-inline.ts';
 import * as embeddingDates from './2026-11-28T40-embedding-dates.ts';
+import * as sealedColumnsNoStats from './2026-12-07T20-sealed-columns-no-stats.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T20-ai-readable': aiReadable,
   '2026-11-28T30-embeddings-inline': embeddingsInline,
   '2026-11-28T40-embedding-dates': embeddingDates,
+  '2026-12-07T20-sealed-columns-no-stats': sealedColumnsNoStats,
 };
