@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './types.ts';
 
 /**
@@ -9,8 +10,34 @@ export function listConversationIds(db: Db, userId: string) {
   return db.selectFrom('conversations').select('id').where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
 }
 
-export function listAllDisclosures(db: Db, userId: string) {
-  return db.selectFrom('disclosures').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+/** Where a page of disclosures (newest first) ended: exact microseconds and id. */
+export interface DisclosureKeyset {
+  at: string;
+  id: string;
+}
+
+/** One page of a user's disclosures, newest first, after `after` (keyset on the user's created_at index). */
+export function listDisclosuresPage(db: Db, userId: string, after: DisclosureKeyset | undefined, limit: number) {
+  let q = db
+    .selectFrom('disclosures')
+    .selectAll()
+    // Microseconds since the epoch, exact (a Date would lose them and repeat or skip rows).
+    .select(sql<string>`((extract(epoch from created_at) * 1000000)::bigint)::text`.as('at_key'))
+    .where('user_id', '=', userId);
+  if (after) q = q.where(sql<boolean>`(created_at, id) < (timestamptz 'epoch' + ${after.at}::bigint * interval '1 microsecond', ${after.id}::uuid)`);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** One page of a metric's daily sample batches, oldest day first, after `afterDay` (primary-key order). */
+export function listBatchesPage(db: Db, userId: string, source: string, metric: string, afterDay: string | undefined, limit: number) {
+  let q = db
+    .selectFrom('wearable_batches')
+    .select(['day', 'unit', 'sample_count', 'samples_enc'])
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .where('metric', '=', metric);
+  if (afterDay !== undefined) q = q.where('day', '>', afterDay);
+  return q.orderBy('day').limit(limit).execute();
 }
 
 /** Jobs without their parameters (internal: file paths, cursors) or results. */

@@ -152,15 +152,25 @@ export async function getItem(db: Db, userId: string, id: string) {
     .executeTakeFirst();
 }
 
-export function listAllItemsForExport(db: Db, userId: string) {
-  return withPermission(db)
+/** Where a page of items (newest first) ended: the last row's exact sort key and id. */
+export interface ItemKeyset {
+  sortKey: string;
+  id: string;
+}
+
+/**
+ * One page of a user's items with their text and content, newest first, after `after` (the
+ * export). A keyset page: each statement reads `limit` rows through the (user, sort_at, id)
+ * index however large the vault, so no single statement holds the embedded database long.
+ */
+export function listItemsForExport(db: Db, userId: string, after: ItemKeyset | undefined, limit: number) {
+  let q = withPermission(db)
     .select(itemColumns)
     .select(permissionColumns)
     .select(['i.text_enc', 'i.content_enc'])
-    .where('i.user_id', '=', userId)
-    .orderBy('i.sort_at', 'desc')
-    .orderBy('i.id', 'desc')
-    .execute();
+    .where('i.user_id', '=', userId);
+  if (after) q = q.where(sql<boolean>`(i.sort_at, i.id) < (timestamptz 'epoch' + ${after.sortKey}::bigint * interval '1 microsecond', ${after.id}::uuid)`);
+  return q.orderBy('i.sort_at', 'desc').orderBy('i.id', 'desc').limit(limit).execute();
 }
 
 function toRow(w: ItemWrite) {

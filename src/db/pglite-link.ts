@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 
 /** What the link needs of a PGlite instance (its public wire-protocol API). */
 export interface WireProtocolEngine {
-  execProtocolRaw(message: Uint8Array): Promise<Uint8Array>;
+  execProtocol(message: Uint8Array, options: { throwOnError: boolean }): Promise<{ data: Uint8Array }>;
   runExclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
@@ -79,7 +79,10 @@ export class PGliteLink extends Duplex {
     this.work = this.work.then(async () => {
       for (const batch of batches) {
         if (this.destroyed) return;
-        const answer = batch === DECLINE ? batch : await this.engine.runExclusive(() => this.engine.execProtocolRaw(batch));
+        // Not execProtocolRaw: PGlite parses every answer either way, and keeps what it parsed
+        // until the next execProtocol call, so raw calls alone kept every row ever read (a 90 MB
+        // export left 180 MB behind). Errors stay in the answer, for pg to read as from a server.
+        const answer = batch === DECLINE ? batch : (await this.engine.runExclusive(() => this.engine.execProtocol(batch, { throwOnError: false }))).data;
         if (answer.byteLength && !this.destroyed) this.push(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength));
       }
     });

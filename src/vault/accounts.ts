@@ -11,7 +11,7 @@ import { LoginGuard, type AttemptSource } from './login-guard.ts';
 import { assertStrongPassword } from './password-strength.ts';
 import { hashToken, newToken } from '../lib/tokens.ts';
 import type { KeyService } from './keys.ts';
-import { buildExport, type ExportParts } from './export.ts';
+import { exportDocument, type ExportParts } from './export.ts';
 import { AuthCache } from './auth-cache.ts';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
@@ -167,9 +167,12 @@ export class AccountService {
     return { id: u.id, email: u.email, createdAt: new Date(u.created_at).toISOString() };
   }
 
-  /** Everything of the user, decrypted (see export.ts); `parts` open the data they own. */
-  async exportAccount(userId: string, parts: ExportParts) {
-    return buildExport(this.db, this.keys, await this.user(userId), parts);
+  /**
+   * Everything of the user, decrypted, as JSON text in pieces (see export.ts); `parts` open the
+   * data they own. The account is looked up first, so an unknown user fails before any byte is sent.
+   */
+  async exportAccount(userId: string, parts: ExportParts): Promise<AsyncGenerator<string>> {
+    return exportDocument(this.db, this.keys, await this.user(userId), parts);
   }
 
   /**

@@ -129,23 +129,34 @@ export class ItemService {
     return { item: await this.get(userId, id), created };
   }
 
-  /** Idempotent batch import keyed by (source, sourceId); see repo.upsertItems for the rules. */
-  async importItems(userId: string, items: ImportItem[], db: Db = this.db): Promise<repo.UpsertResult> {
+  /**
+   * Tells the listeners (embedding upkeep) of items changed earlier: a bulk import that wrote
+   * with `quiet` announces its items now and then instead of after every batch.
+   */
+  announce(userId: string, ids: { inserted: string[]; updated: string[] }): void {
+    this.emit(userId, ids.inserted, 'created');
+    this.emit(userId, ids.updated, 'updated');
+  }
+
+  /**
+   * Idempotent batch import keyed by (source, sourceId); see repo.upsertItems for the rules.
+   * `quiet`: the listeners are not told (the caller announces the items later, see `announce`).
+   */
+  async importItems(userId: string, items: ImportItem[], db: Db = this.db, opts: { quiet?: boolean } = {}): Promise<repo.UpsertResult> {
     if (!items.length) return { inserted: [], updated: [], unchanged: 0 };
     const keys = await this.keys.forUser(userId, db);
     // Within one batch the last version of a sourceId wins, as a later re-import would.
     const byKey = new Map<string, ImportItem>();
     for (const it of items) byKey.set(`${it.source}\u0000${it.sourceId}`, it);
     const writes = await this.seal(db, keys, [...byKey.values()].map((it) => ({ ...it, id: randomUUID() })));
-    return this.upsert(db, userId, writes);
+    return this.upsert(db, userId, writes, opts.quiet);
   }
 
   /** The one write path of keyed items (importers and API re-imports). */
-  private async upsert(db: Db, userId: string, writes: repo.ItemWrite[]): Promise<repo.UpsertResult> {
+  private async upsert(db: Db, userId: string, writes: repo.ItemWrite[], quiet = false): Promise<repo.UpsertResult> {
     const result = await repo.upsertItems(db, writes);
     await this.stats.wrote(db, 'items', result.inserted.length + result.updated.length);
-    this.emit(userId, result.inserted, 'created');
-    this.emit(userId, result.updated, 'updated');
+    if (!quiet) this.announce(userId, result);
     return result;
   }
 
@@ -256,14 +267,34 @@ export class ItemService {
     return { total: c.total, sharedWithAi: c.shared_with_ai, secret: c.secret };
   }
 
-  async exportAll(userId: string): Promise<ItemDetail[]> {
+  /**
+   * One page of the user's items, decrypted, newest first (the export streams them page by page).
+   * `next` is where the following page starts, absent after the last page.
+   */
+  async exportPage(userId: string, after?: repo.ItemKeyset, limit = 200): Promise<{ items: ItemDetail[]; next?: repo.ItemKeyset }> {
     const keys = await this.keys.forUser(userId);
-    const rows = await repo.listAllItemsForExport(this.db, userId);
-    return rows.map((r) => ({
-      ...this.view(keys, r),
-      text: keys.decryptText('text', r.text_enc),
-      content: keys.decryptJson('content', r.content_enc),
-    }));
+    const rows = await repo.listItemsForExport(this.db, userId, after, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((r) => ({
+        ...this.view(keys, r),
+        text: keys.decryptText('text', r.text_enc),
+        content: keys.decryptJson('content', r.content_enc),
+      })),
+      ...(rows.length === limit && last ? { next: { sortKey: last.sort_key, id: last.id } } : {}),
+    };
+  }
+
+  /** Every item of the user, decrypted, in memory (tests and small vaults; the export streams pages). */
+  async exportAll(userId: string): Promise<ItemDetail[]> {
+    const out: ItemDetail[] = [];
+    let after: repo.ItemKeyset | undefined;
+    do {
+      const page = await this.exportPage(userId, after, 500);
+      out.push(...page.items);
+      after = page.next;
+    } while (after);
+    return out;
   }
 
   /** Encrypts, fingerprints and blind-indexes items (one stemming round trip for the batch). */

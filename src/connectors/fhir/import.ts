@@ -5,6 +5,10 @@ import { labelsSensitivity, strongest } from './map/sensitivity.ts';
 import { ResourceIndex, type Located } from './map/references.ts';
 import { summarize } from './map/summarize.ts';
 import { LEGACY_RESOURCE_TYPES, R4_RESOURCE_TYPES, R5_RESOURCE_TYPES } from './resource-types.ts';
+import { entryName, entryProblem } from './entry-limits.ts';
+import { Yielder } from '../../lib/yielder.ts';
+import type { AdaptiveBatch } from '../../lib/adaptive-batch.ts';
+import { isDataRefusal } from '../../db/errors.ts';
 
 export interface FhirImportResult {
   inserted: number;
@@ -24,6 +28,18 @@ export interface FhirImportOptions {
   index?: ResourceIndex;
   /** Items per database batch. */
   batchSize?: number;
+  /** The resources were already checked against the entry limits (the bundle job checks each entry first). */
+  checked?: boolean;
+  /** Shares the event loop during a long import (one per job, so its budget spans the slices). */
+  yielder?: Yielder;
+  /** Items per database batch, sized by how long the last batches took (overrides batchSize). */
+  batch?: AdaptiveBatch;
+  /**
+   * Receives the ids of each written batch instead of the vault's listeners: a bulk import
+   * announces them now and then (each announcement makes the embedding upkeep look over the
+   * user's whole vault, which after every batch held the embedded database for seconds).
+   */
+  onWritten?: (ids: { inserted: string[]; updated: string[] }) => void;
 }
 
 /** FHIR ids are [A-Za-z0-9.-]{1,64}; Epic's run longer, so the length limit is relaxed. */
@@ -94,18 +110,41 @@ export async function importFhirResources(
   opts: FhirImportOptions,
 ): Promise<FhirImportResult> {
   const warn = opts.warn ?? (() => undefined);
+  const yielder = opts.yielder ?? new Yielder();
   const counts = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
   const located = flatten(resources, warn, counts);
   const ctx = opts.index ?? new ResourceIndex(opts.context ? [...located, ...flatten(opts.context)] : located);
   const batch: ImportItem[] = [];
+  const written = <R extends { inserted: string[]; updated: string[] }>(r: R): R => {
+    opts.onWritten?.(r);
+    return r;
+  };
   const flush = async () => {
     if (!batch.length) return;
-    const r = await items.importItems(userId, batch.splice(0));
-    counts.inserted += r.inserted.length;
-    counts.updated += r.updated.length;
-    counts.unchanged += r.unchanged;
+    const items_ = batch.splice(0);
+    await yielder.maybe();
+    try {
+      const started = performance.now();
+      add(counts, written(await items.importItems(userId, items_, undefined, { quiet: !!opts.onWritten })));
+      opts.batch?.took(items_.length, performance.now() - started);
+    } catch (e) {
+      if (!isDataRefusal(e)) throw e;
+      // The database refused a value of one item (nothing of the batch was written): store the
+      // rest one by one and name the refused ones, never the database's own words.
+      for (const it of items_) {
+        await yielder.maybe();
+        try {
+          add(counts, written(await items.importItems(userId, [it], undefined, { quiet: !!opts.onWritten })));
+        } catch (e2) {
+          if (!isDataRefusal(e2)) throw e2;
+          counts.skipped++;
+          warn(`skipped ${it.sourceId}: the vault could not store one of its values`);
+        }
+      }
+    }
   };
   for (const { resource: r, inherited } of located) {
+    await yielder.maybe();
     const type = r.resourceType;
     if (type === 'OperationOutcome') {
       counts.skipped++;
@@ -122,20 +161,35 @@ export async function importFhirResources(
       warn(`skipped a ${type} without a usable id`);
       continue;
     }
+    const problem = opts.checked ? undefined : entryProblem(r);
+    if (problem) {
+      counts.skipped++;
+      warn(`skipped ${entryName(r)}: ${problem}`);
+      continue;
+    }
     const s = summarize(r, ctx);
     batch.push({
       kind: `fhir.${type}`,
       source: opts.source,
       sourceId: `${type}/${r.id}`,
-      title: s.title,
-      text: s.text,
+      // Text decoded from an inline attachment may hold NULs; PostgreSQL text cannot.
+      title: noNul(s.title),
+      text: noNul(s.text),
       content: r,
       effectiveAt: s.effectiveAt,
       sensitivity: ctx.sensitivity(r, inherited),
-      categories: s.categories,
+      categories: s.categories.map(noNul),
     });
-    if (batch.length >= (opts.batchSize ?? 250)) await flush();
+    if (batch.length >= (opts.batch?.size ?? opts.batchSize ?? 250)) await flush();
   }
   await flush();
   return counts;
 }
+
+function add(counts: FhirImportResult, r: { inserted: string[]; updated: string[]; unchanged: number }): void {
+  counts.inserted += r.inserted.length;
+  counts.updated += r.updated.length;
+  counts.unchanged += r.unchanged;
+}
+
+const noNul = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);

@@ -10,6 +10,7 @@ import * as aiReadable from './2026-11-28T20-ai-readable.ts';
 import * as embeddingsInline from './2026-11-28T30-embeddings-inline.ts';
 import * as embeddingDates from './2026-11-28T40-embedding-dates.ts';
 import * as jobCommitted from './2026-12-07T10-job-committed.ts';
+import * as sealedColumnsNoStats from './2026-12-07T20-sealed-columns-no-stats.ts';
 import * as streamingMessages from './2026-12-07T40-streaming-messages.ts';
 
 /** Every migration, by sortable name. Add new ones here; never edit a landed one. */
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T30-embeddings-inline': embeddingsInline,
   '2026-11-28T40-embedding-dates': embeddingDates,
   '2026-12-07T10-job-committed': jobCommitted,
+  '2026-12-07T20-sealed-columns-no-stats': sealedColumnsNoStats,
   '2026-12-07T40-streaming-messages': streamingMessages,
 };

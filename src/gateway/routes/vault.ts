@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { requireAuth } from '../auth-middleware.ts';
 import { idParam, readJson, readQuery } from '../validate.ts';
+import { textStream } from '../../lib/text-stream.ts';
 import { itemPatchSchema, listQuerySchema, newItemSchema, permissionsSchema, ruleSchema } from '../../vault/item-input.ts';
 
 /** Items, permissions, sharing rules and export. */
@@ -53,10 +54,15 @@ export function vaultRoutes() {
 
   app.get('/export', async (c) => {
     const { accounts, items, rules, conversations } = c.var.deps;
-    const body = await accounts.exportAccount(c.var.principal.userId, { items, rules, conversations });
-    c.header('Content-Disposition', 'attachment; filename="context-vault-export.json"');
-    c.header('Cache-Control', 'no-store');
-    return c.json(body);
+    const pieces = await accounts.exportAccount(c.var.principal.userId, { items, rules, conversations });
+    const log = c.var.log;
+    // Streamed as it is read (constant memory, however large the vault); a failure midway cuts the body short.
+    const body = textStream(pieces, (e) => log.error({ err: (e as Error)?.name, code: (e as { code?: string })?.code }, 'export stream failed'));
+    return c.body(body, 200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="context-vault-export.json"',
+      'Cache-Control': 'no-store',
+    });
   });
 
   return app;
