@@ -247,26 +247,89 @@ export async function readableOfKinds(db: Db, p: KindQuery): Promise<KindRow[]> 
   const exact = p.kinds.filter((k) => !k.endsWith('*'));
   const prefixes = p.kinds.filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1));
   if (!exact.length && !prefixes.length) return [];
-  const rowFilter = sql`${p.categories?.length ? sql`and i.categories && ${p.categories}::text[]` : sql``}
-    ${p.tsquery ? sql`and i.search @@ ${p.tsquery}::tsquery` : sql``}
-    ${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}
-    and ${mayBeReadableExpr} and (${sql.raw(OWN_SHARE)} or ${sql.raw(RULE_SHARE)} or ai_readable(i.id, ${p.userId}))`;
+  const dates = sql`${p.from ? sql`and i.sort_at >= ${p.from}` : sql``} ${p.to ? sql`and i.sort_at < ${p.to}` : sql``}`;
+  const categories = p.categories?.length ? sql`and i.categories && ${p.categories}::text[]` : sql``;
+  const readable = compiledPermission(await activeRules(db, p.userId));
   const cols = sql`i.id, i.kind, i.source, i.effective_at, i.sort_at, i.categories, i.title_enc, i.text_enc, i.content_enc`;
-  // Exact kinds walk the (user, kind, date) index one kind at a time; prefixes (few items) scan.
-  const r = await sql<KindRow & { sort_at: Date }>`
-    with ${allowRules(p.userId)}, ${denyRules(p.userId)}
-    select * from (
-      ${exact.length ? sql`select x.* from unnest(${exact}::text[]) k(kind) cross join lateral (
+  // The user's kinds, by a loose scan of the (user, kind, date) index (one probe per kind), so a
+  // prefix (`wearable.*`) or a kind the user has none of costs a probe, never a walk of every item.
+  const userKinds = sql`user_kinds as (
+      select kind from (
+        with recursive k as (
+          (select kind from items where user_id = ${p.userId} order by kind limit 1)
+          union all
+          select (select kind from items where user_id = ${p.userId} and kind > k.kind order by kind limit 1) from k where k.kind is not null)
+        select kind from k where kind is not null) all_kinds
+      where kind = any (${exact}::text[]) or exists (select 1 from unnest(${prefixes}::text[]) pr(prefix) where starts_with(kind, pr.prefix)))`;
+  if (!p.tsquery) {
+    // Newest first down the (user, kind, date) index, one kind at a time, the permission checked row by row.
+    const r = await sql<KindRow>`
+      with ${userKinds}
+      select * from user_kinds k cross join lateral (
         select ${cols} from items i
-        where i.user_id = ${p.userId} and i.kind = k.kind ${rowFilter}
-        order by i.sort_at desc, i.id desc limit ${p.limit}) x` : sql`select ${cols} from items i where false`}
-      ${prefixes.length ? sql`union all select x.* from unnest(${prefixes}::text[]) k(prefix) cross join lateral (
-        select ${cols} from items i
-        where i.user_id = ${p.userId} and starts_with(i.kind, k.prefix) ${rowFilter}
-        order by i.sort_at desc, i.id desc limit ${p.limit}) x` : sql``}
-    ) found order by sort_at desc, id desc limit ${p.limit}`.execute(db);
+        where i.user_id = ${p.userId} and i.kind = k.kind ${categories} ${dates} and ${readable}
+        order by i.sort_at desc, i.id desc limit ${p.limit}) x
+      order by x.sort_at desc, x.id desc limit ${p.limit}`.execute(db);
+    return r.rows;
+  }
+  // With words: the matching items first (the words' GIN index, not a walk of every item of the
+  // kind: `offset 0` keeps the planner from turning it into one), newest first, then the
+  // permission row by row in that order until `limit` are readable. At most MATCHED_WALK of the
+  // newest matches are looked at.
+  const r = await sql<KindRow>`
+    with ${userKinds},
+    matched as materialized (
+      select id, sort_at from (
+        select i.id, i.sort_at from items i
+        where i.user_id = ${p.userId} and i.kind in (select kind from user_kinds) and i.search @@ ${p.tsquery}::tsquery ${categories} ${dates}
+        offset 0) m
+      order by sort_at desc, id desc limit ${MATCHED_WALK})
+    select x.* from matched m cross join lateral (
+      select ${cols} from items i where i.id = m.id and ${readable} offset 0) x
+    limit ${p.limit}`.execute(db);
   return r.rows;
 }
+
+interface ActiveRule {
+  id: string;
+  source: string | null;
+  kind: string | null;
+  category: string | null;
+  tag: string | null;
+  share_with_ai: boolean;
+  expires_at: Date | null;
+}
+
+/** The user's unexpired rules in item_permission()'s order of precedence. */
+function activeRules(db: Db, userId: string): Promise<ActiveRule[]> {
+  return sql<ActiveRule>`select id, source, kind, category, tag, share_with_ai, expires_at from sharing_rules
+    where user_id = ${userId} and (expires_at is null or expires_at > now())
+    order by priority desc, share_with_ai asc, created_at desc, id`.execute(db).then((r) => r.rows);
+}
+
+/**
+ * item_permission()'s AI decision for a row `i`, written out for this user's few rules: secret
+ * never; an unexpired own setting decides; else the first matching rule in order of precedence;
+ * else no. The rules are read just before (and each one still checks its expiry), so the walk
+ * evaluates a plain expression per row instead of a rule lookup (the permission property test
+ * holds it to the reference implementation).
+ */
+function compiledPermission(rules: ActiveRule[]) {
+  const own = sql`(i.share_with_ai is not null and (i.expires_at is null or i.expires_at > now()))`;
+  const branches = rules.map((r) => {
+    const conds = [sql`(${r.expires_at}::timestamptz is null or ${r.expires_at}::timestamptz > now())`];
+    if (r.source !== null) conds.push(sql`(i.source = ${r.source} or starts_with(i.source, ${`${r.source}:`}))`);
+    if (r.kind !== null) conds.push(r.kind.endsWith('*') ? sql`starts_with(i.kind, ${r.kind.replace(/\*+$/, '')})` : sql`i.kind = ${r.kind}`);
+    if (r.category !== null) conds.push(sql`${r.category} = any (i.categories)`);
+    if (r.tag !== null) conds.push(sql`${r.tag} = any (i.tags)`);
+    return sql`when ${sql.join(conds, sql` and `)} then ${r.share_with_ai}`;
+  });
+  const byRule = branches.length ? sql.join(branches, sql` `) : sql``;
+  return sql`(i.sensitivity <> 'secret' and case when ${own} then i.share_with_ai ${byRule} else false end)`;
+}
+
+/** How many of the newest items matching the words a structured search looks at. */
+export const MATCHED_WALK = 5000;
 
 /** How many items the database holds (all users), counting no further than `cap`. */
 export async function itemCountUpTo(db: Db, cap: number): Promise<number> {

@@ -32,7 +32,7 @@ describe('retrieval', () => {
     }));
     for (let off = 0; off < batch.length; off += 400) await rt.deps.items.importItems(u.userId, batch.slice(off, off + 400));
     const shared = await rt.deps.items.create(u.userId, {
-      kind: 'note',
+      kind: 'wearable.daily',
       title: 'Cardiology letter',
       text: 'heart rate irregular at the 2019 review',
       effectiveAt: new Date(Date.now() - 2000 * DAY).toISOString(),
@@ -41,14 +41,15 @@ describe('retrieval', () => {
     // And one shared by a rule rather than its own setting (the deep walk's pre-filter reads rules).
     await rt.deps.rules.create(u.userId, { tag: 'cardio', shareWithAi: true });
     const byRule = await rt.deps.items.create(u.userId, {
-      kind: 'note',
+      kind: 'wearable.daily',
       title: 'Holter summary',
       text: 'heart rate average 64',
       tags: ['cardio'],
       effectiveAt: new Date(Date.now() - 2500 * DAY).toISOString(),
     });
-    // Free text ("rate" is no topic: the word rankers' deep walk) and structured (the heart rate
-    // topic: a walk of the notes) both reach past the unshared items.
+    // Free text ("rate" is no topic, and wearable days are no clinical kind: the word rankers'
+    // deep walk) and structured (the heart rate topic: a walk of the wearable days) both reach
+    // past the unshared items.
     const r = await rt.deps.retriever.retrieve(u.userId, 'What was the rate?', { embed: async () => null });
     expect(r.mode).toBe('lexical');
     expect(r.items.map((i) => i.id).sort()).toEqual([shared.id, byRule.id].sort());
@@ -59,8 +60,9 @@ describe('retrieval', () => {
 
   it('runs on one reused plan while the database is small, and plans each question beyond that', async () => {
     const u = await rt.signup();
-    const glucose = await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose diary', text: 'fasting glucose 5.4', permissions: { shareWithAi: true } });
-    await rt.deps.items.create(u.userId, { kind: 'note', title: 'Glucose worries', text: 'fasting glucose, not shared' });
+    // Goals are no kind the structured paths read: the question goes to free-text search.
+    const glucose = await rt.deps.items.create(u.userId, { kind: 'fhir.Goal', title: 'Glucose goal', text: 'fasting glucose under 6', permissions: { shareWithAi: true } });
+    await rt.deps.items.create(u.userId, { kind: 'fhir.Goal', title: 'Glucose worries', text: 'fasting glucose, not shared' });
     const total = Number((await rt.deps.db.selectFrom('items').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     // One connection throughout (the embedded database has only one): plans and their counters
     // belong to a session.
