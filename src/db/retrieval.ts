@@ -224,7 +224,7 @@ export interface KindQuery {
   kinds: string[];
   /** Only items with one of these categories (Observations of a class), or any. */
   categories?: string[];
-  /** Blinded tsquery the item's words must match, or none. */
+  /** Blinded tsquery the item's words must match, or none (then `limit` is per kind too). */
   tsquery?: string | null;
   from?: Date;
   to?: Date;
@@ -272,21 +272,18 @@ export async function readableOfKinds(db: Db, p: KindQuery): Promise<KindRow[]> 
       order by x.sort_at desc, x.id desc limit ${p.limit}`.execute(db);
     return r.rows;
   }
-  // With words: the matching items first (the words' GIN index, not a walk of every item of the
-  // kind: `offset 0` keeps the planner from turning it into one), newest first, then the
-  // permission row by row in that order until `limit` are readable. At most MATCHED_WALK of the
-  // newest matches are looked at.
+  // With words: every readable match of the kinds at once, from the words' GIN index (`offset 0`
+  // keeps the planner from walking every item of a kind instead), the permission a plain
+  // expression on the rows the index found; then the newest `limit` of each kind.
   const r = await sql<KindRow>`
-    with ${userKinds},
-    matched as materialized (
-      select id, sort_at from (
-        select i.id, i.sort_at from items i
-        where i.user_id = ${p.userId} and i.kind in (select kind from user_kinds) and i.search @@ ${p.tsquery}::tsquery ${categories} ${dates}
-        offset 0) m
-      order by sort_at desc, id desc limit ${MATCHED_WALK})
-    select x.* from matched m cross join lateral (
-      select ${cols} from items i where i.id = m.id and ${readable} offset 0) x
-    limit ${p.limit}`.execute(db);
+    with ${userKinds}
+    select id, kind, source, effective_at, sort_at, categories, title_enc, text_enc, content_enc from (
+      select m.*, row_number() over (partition by m.kind order by m.sort_at desc, m.id desc) as n from (
+        select ${cols} from items i
+        where i.user_id = ${p.userId} and i.kind in (select kind from user_kinds) and i.search @@ ${p.tsquery}::tsquery ${categories} ${dates} and ${readable}
+        offset 0) m) ranked
+    where n <= ${p.limit}
+    order by sort_at desc, id desc`.execute(db);
   return r.rows;
 }
 
@@ -327,9 +324,6 @@ function compiledPermission(rules: ActiveRule[]) {
   const byRule = branches.length ? sql.join(branches, sql` `) : sql``;
   return sql`(i.sensitivity <> 'secret' and case when ${own} then i.share_with_ai ${byRule} else false end)`;
 }
-
-/** How many of the newest items matching the words a structured search looks at. */
-export const MATCHED_WALK = 5000;
 
 /** How many items the database holds (all users), counting no further than `cap`. */
 export async function itemCountUpTo(db: Db, cap: number): Promise<number> {

@@ -72,11 +72,11 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
 
 async function measureSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<void> {
   const all = intent.trend || intent.list;
-  const [readings, notes, days] = await Promise.all([
-    ofTopic(r, t, ['fhir.Observation'], { limit: all ? 800 : 200 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
-    ofTopic(r, t, NOTE_KINDS, { limit: 10 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
-    ofTopic(r, t, ['wearable.*'], { limit: all ? 120 : 14 }).then((xs) => xs.filter((x) => matchesTopic(x, t))),
-  ]);
+  // One search of the words for readings, notes and wearable days (the newest of each kind).
+  const found = (await ofTopic(r, t, ['fhir.Observation', ...NOTE_KINDS, 'wearable.*'], { limit: all ? 800 : 200 })).filter((x) => matchesTopic(x, t));
+  const readings = found.filter((x) => x.kind === 'fhir.Observation');
+  const days = found.filter((x) => x.kind.startsWith('wearable.')).slice(0, all ? 120 : 14);
+  const notes = found.filter((x) => x.kind !== 'fhir.Observation' && !x.kind.startsWith('wearable.')).slice(0, 10);
   if (!readings.length && !notes.length && !days.length) {
     out.absent.push(`${t.words[0]} reading`);
     out.sections.push(absence(t.words[0], `No ${t.words[0]} readings${inPeriod(r)} are shared with the assistant.`));
@@ -276,7 +276,7 @@ export function adhocTopic(words: string[]): Topic {
  */
 async function wordSections(r: Reader, t: Topic, intent: Intent, out: Planned): Promise<boolean> {
   if (!t.words.length) return false;
-  const recs = (await ofTopic(r, t, CLINICAL_KINDS, { limit: 300 })).filter((x) => matchesTopic(x, t));
+  const recs = (await ofTopic(r, t, CLINICAL_KINDS, { limit: 100 })).filter((x) => matchesTopic(x, t));
   if (!recs.length) return false;
   const about = t.words.join(' ');
   const of = (kinds: string[]) => recs.filter((x) => kinds.includes(x.kind));
