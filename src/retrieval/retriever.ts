@@ -132,7 +132,9 @@ export class Retriever {
     if (!planned.structured || !found) {
       // Nothing structured was found: the words (and the topics' own words) search everything.
       const words = [...intent.freeWords, ...(found ? [] : intent.topics.flatMap((t) => t.words.slice(0, 3)))];
-      const free = await this.freeText(reader, intent, words, opts.embed);
+      // A structured question that found nothing (an absence) is searched by its words only: its
+      // absence notice stands unless the words themselves match something.
+      const free = planned.structured && !words.length ? { recs: [], mode: 'lexical' as const } : await this.freeText(reader, intent, words, opts.embed);
       if (free.recs.length) {
         result.sections.push({ kind: 'records', title: 'Records matching the question', lines: free.recs.map((r) => recordLine(r)) });
         result.mode = free.mode;
