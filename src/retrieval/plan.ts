@@ -49,23 +49,33 @@ export async function planSections(r: Reader, intent: Intent): Promise<Planned> 
   // Words of no entry of ours ("ferritin", "metformin", "knee") are a topic of their own.
   const words = !measures.length && !others.length && intent.freeWords.length ? adhocTopic(intent.freeWords) : null;
   if (words) loose.push(words);
+  // Each step writes its own part; the parts join in the order the steps were asked, whatever
+  // order their statements finish in, so the same question always gets the same context.
   const jobs: Promise<void>[] = [];
-  for (const t of measures) jobs.push(measureSections(r, t, intent, out));
+  const parts: Planned[] = [];
+  const part = (): Planned => {
+    const p: Planned = { sections: [], absent: [], structured: false };
+    parts.push(p);
+    return p;
+  };
+  for (const t of measures) jobs.push(measureSections(r, t, intent, part()));
   const billing = classes.has('billing');
   const visitTopics = others.filter((t) => t.classes?.includes('visits'));
-  if (classes.has('visits') || (billing && (intent.latest || visitTopics.length))) jobs.push(visitSections(r, intent, visitTopics, billing, out));
-  else if (billing) jobs.push(billingSection(r, intent, out));
+  if (classes.has('visits') || (billing && (intent.latest || visitTopics.length))) jobs.push(visitSections(r, intent, visitTopics, billing, part()));
+  else if (billing) jobs.push(billingSection(r, intent, part()));
   for (const c of classes) {
     if (c === 'visits' || c === 'billing') continue;
     const own = others.filter((t) => t.classes?.includes(c));
-    jobs.push(classSection(r, c, { ...intent, atVisit: atVisit && intent.latest }, own, intent.classes.length ? loose : [], out));
+    jobs.push(classSection(r, c, { ...intent, atVisit: atVisit && intent.latest }, own, intent.classes.length ? loose : [], part()));
   }
   // Topics of no class with no class asked (an echo, a diagnosis word): any clinical record about them.
   let wordsFound = false;
-  if (words && !classes.size) jobs.push(wordSections(r, words, intent, out).then((found) => void (wordsFound = found)));
+  if (words && !classes.size) jobs.push(wordSections(r, words, intent, part()).then((found) => void (wordsFound = found)));
   const named = loose.filter((t) => !t.adhoc);
-  if (named.length && !classes.size) jobs.push(looseTopics(r, named, out));
+  if (named.length && !classes.size) jobs.push(looseTopics(r, named, part()));
   await Promise.all(jobs);
+  out.sections = parts.flatMap((p) => p.sections);
+  out.absent = parts.flatMap((p) => p.absent);
   out.structured = measures.length > 0 || classes.size > 0 || named.length > 0 || wordsFound;
   return out;
 }
