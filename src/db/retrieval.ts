@@ -62,26 +62,6 @@ const mayBeReadableExpr = sql.raw(`(${OWN_SHARE} or i.sensitivity <> 'secret' an
           and (a.category is null or a.category = any (i.categories))
           and (a.tag is null or a.tag = any (i.tags)))))`);
 
-/**
- * A second sufficient condition, for items shared by a rule: when the user has no unexpired
- * denying rule, the top matching rule of an item that matches an allowing rule allows it, so a
- * non-secret item without an unexpired own setting that matches one is readable. Needs the
- * `allow_rules` and `deny_rules` CTEs; it can only spare an ai_readable() call, never admit an
- * item item_permission() would refuse.
- */
-const RULE_SHARE = `(not exists (select 1 from deny_rules) and i.sensitivity <> 'secret'
-      and (i.share_with_ai is null or (i.expires_at is not null and i.expires_at <= now()))
-      and exists (select 1 from allow_rules a
-        where (a.source is null or a.source = i.source or starts_with(i.source, a.source || ':'))
-          and (a.kind is null or a.kind = i.kind or (right(a.kind, 1) = '*' and starts_with(i.kind, rtrim(a.kind, '*'))))
-          and (a.category is null or a.category = any (i.categories))
-          and (a.tag is null or a.tag = any (i.tags))))`;
-
-/** Whether the user has any unexpired denying rule (materialised once per statement, for RULE_SHARE). */
-const denyRules = (userId: string) => sql`deny_rules as materialized (
-          select 1 from sharing_rules
-          where user_id = ${userId} and not share_with_ai and (expires_at is null or expires_at > now()) limit 1)`;
-
 /** The user's unexpired allowing rules, materialised once per statement for mayBeReadableExpr. */
 const allowRules = (userId: string) => sql`allow_rules as materialized (
           select source, kind, category, tag from sharing_rules
@@ -239,9 +219,9 @@ export interface KindRow extends Omit<Candidate, 'score'> {
 /**
  * The newest AI-readable items of some kinds (structured retrieval: "my medications", "my last
  * A1c"), newest first, with their sealed content. One walk per kind down the (user, kind, date)
- * index, each checking the permission row by row (the same mayBeReadableExpr and ai_readable() as
- * the rankers) and stopping at `limit` readable items, so years of unshared records of a kind cost
- * a walk, never a leak.
+ * index, each checking the permission row by row (item_permission()'s decision, written out for
+ * the user's rules by compiledPermission) and stopping at `limit` readable items, so years of
+ * unshared records of a kind cost a walk, never a leak.
  */
 export async function readableOfKinds(db: Db, p: KindQuery): Promise<KindRow[]> {
   const exact = p.kinds.filter((k) => !k.endsWith('*'));

@@ -2,6 +2,7 @@ import { ofClass, type Reader } from './gather.ts';
 import { groupedList, recordLine, seriesOf, visitLines, ymd, type ContextLine, type ContextSection, type Rec } from './shape.ts';
 import { TOPICS } from './vocabulary.ts';
 import * as repo from '../db/retrieval.ts';
+import { ageOn, parseBirth } from './redact.ts';
 
 /**
  * A patient summary shaped like the International Patient Summary, built at question time from
@@ -67,13 +68,8 @@ function patientLine(r: Reader, row: repo.KindRow, now: Date): ContextLine | nul
   const parts: string[] = [];
   if (typeof p.gender === 'string') parts.push(p.gender);
   if (typeof p.birthDate === 'string') {
-    const b = new Date(p.birthDate.length === 4 ? `${p.birthDate}-07-01` : p.birthDate);
-    if (!Number.isNaN(b.getTime())) {
-      const end = typeof p.deceasedDateTime === 'string' ? new Date(p.deceasedDateTime) : now;
-      let age = end.getUTCFullYear() - b.getUTCFullYear();
-      if (end.getUTCMonth() < b.getUTCMonth() || (end.getUTCMonth() === b.getUTCMonth() && end.getUTCDate() < b.getUTCDate())) age--;
-      parts.push(`${age} years old`);
-    }
+    const b = parseBirth(p.birthDate);
+    if (b) parts.push(`${ageOn(b, typeof p.deceasedDateTime === 'string' ? new Date(p.deceasedDateTime) : now)} years old`);
   }
   if (p.deceasedBoolean === true || typeof p.deceasedDateTime === 'string') parts.push('deceased');
   return parts.length ? { text: parts.join(', '), itemIds: [row.id] } : null;

@@ -54,14 +54,16 @@ export function factsFromResources(resources: unknown[], into = emptyFacts()): I
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function ageOn(b: Date, now: Date): number {
+/** Whole years from a birth date to `now` (UTC). */
+export function ageOn(b: Date, now: Date): number {
   let age = now.getUTCFullYear() - b.getUTCFullYear();
   const m = now.getUTCMonth() - b.getUTCMonth();
   if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--;
   return age;
 }
 
-const parseBirth = (birth: string) => {
+/** A FHIR birthDate (a year alone counts from mid-year), or null when unreadable. */
+export const parseBirth = (birth: string) => {
   const b = new Date(birth.length === 4 ? `${birth}-07-01` : birth);
   return Number.isNaN(b.getTime()) ? null : b;
 };
